@@ -1,0 +1,35 @@
+# The course in two commands: `make course` builds it, `make test` checks it.
+# Each target creates .venv on first use and reinstalls only when requirements.lock or
+# pyproject.toml changes. torch is installed first, alone, from its exact pin, so that no
+# other package can pull a different (CUDA) build.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TORCH_PIN := $(shell grep -E '^torch==' requirements.lock)
+
+.PHONY: course test lab student bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lossbook needs Python 3.11 or newer, found " + sys.version.split()[0])'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check "$(TORCH_PIN)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+course: $(STAMP)
+	$(PY) -m lossbook build
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+student: $(STAMP)
+	$(PY) -m lossbook student
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean:
+	rm -rf build site $(VENV)

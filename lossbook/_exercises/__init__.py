@@ -1,0 +1,1 @@
+"""Exercise banks, one module per notebook (``n00_welcome.py`` ...), each with ``EXERCISES``."""
