@@ -125,7 +125,8 @@ def compare(
     verbose : bool
         Print the table.
     **options
-        Keyword options passed to both functions (``reduction=``, ``weight=`` ...).
+        Keyword options passed to both functions (``reduction=``, ``weight=`` ...); NumPy
+        array options are cast to each backend like the inputs.
 
     Returns
     -------
@@ -160,8 +161,14 @@ def compare(
         differentiable = grad is not None
         if differentiable:
             ts[wrt] = ts[wrt].clone().requires_grad_(True)
-        expected = theirs(*ts, **options)
-        got = ours(*xs, **options)
+        # Array options (weight, pos_weight ...) are cast like the inputs.
+        our_options = {k: _cast(v, backend) if isinstance(v, np.ndarray) else v
+                       for k, v in options.items()}
+        their_options = {k: _cast(v, "torch float32" if dtype == torch.float32 else
+                                  "torch float64") if isinstance(v, np.ndarray) else v
+                         for k, v in options.items()}
+        expected = theirs(*ts, **their_options)
+        got = ours(*xs, **our_options)
 
         note = _type_note(got, xs[wrt], backend)
         max_abs, max_rel = _errors(_as_torch(got), expected)
@@ -170,7 +177,7 @@ def compare(
 
         if differentiable:
             (expected_grad,) = torch.autograd.grad(expected.sum(), ts[wrt])
-            got_grad = grad(*xs, **options)
+            got_grad = grad(*xs, **our_options)
             note = _type_note(got_grad, xs[wrt], backend)
             max_abs, max_rel = _errors(_as_torch(got_grad), expected_grad)
             ok = note == "" and _close(_as_torch(got_grad), expected_grad, dtype, rtol, atol)
@@ -178,7 +185,7 @@ def compare(
             if backend != "numpy float64":
                 leaf = xs[wrt].clone().requires_grad_(True)
                 args = [leaf if i == wrt else x for i, x in enumerate(xs)]
-                (auto,) = torch.autograd.grad(ours(*args, **options).sum(), leaf)
+                (auto,) = torch.autograd.grad(ours(*args, **our_options).sum(), leaf)
                 max_abs, max_rel = _errors(auto, expected_grad)
                 ok = _close(auto, expected_grad, dtype, rtol, atol)
                 rows.append(Row(backend, "autograd", max_abs, max_rel, ok))

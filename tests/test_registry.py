@@ -60,9 +60,10 @@ def test_gradcheck(case: Case, options):
     tensors = [torch.from_numpy(np.array(x)) for x in inputs]
     tensors[0] = tensors[0].clone().requires_grad_(True)
     rest = tensors[1:]
+    opts = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in options.items()}
 
     def f(x):
-        return case.ours(x, *rest, **options)
+        return case.ours(x, *rest, **opts)
 
     assert torch.autograd.gradcheck(f, (tensors[0],), eps=1e-6, atol=1e-6)
 
