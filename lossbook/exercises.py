@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Exercise", "all_exercises", "check"]
+__all__ = ["Exercise", "all_exercises", "check", "verdict"]
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,11 @@ def _show(x: Any) -> str:
     return repr(x)
 
 
-def check(name: str, answer: Any) -> bool:
-    """Check an exercise answer and print what is right or wrong; return True if right.
+def check(name: str, answer: Any) -> None:
+    """Check an exercise answer and print whether it is right, or what is wrong.
+
+    It prints ``correct: ...`` or ``not yet: ...`` and returns nothing, so a notebook cell that
+    ends with ``check(...)`` shows only the message. :func:`verdict` returns the result instead.
 
     Parameters
     ----------
@@ -96,17 +99,22 @@ def check(name: str, answer: Any) -> bool:
     answer : number or callable
         Your number, or your function.
 
-    Returns
-    -------
-    bool
-
     Examples
     --------
     >>> check("00.square_loss", lambda prediction, target: (prediction - target) ** 2)
     correct: 00.square_loss passes 3 small cases
-    True
     >>> check("00.square_loss", lambda prediction, target: prediction - target)
     not yet: on square_loss(2.0, 0.5) expected 2.25, got 1.5
+    """
+    print(verdict(name, answer)[1])
+
+
+def verdict(name: str, answer: Any) -> tuple[bool, str]:
+    """Whether ``answer`` solves exercise ``name``, and the message :func:`check` prints.
+
+    Examples
+    --------
+    >>> verdict("00.one_example_cross_entropy", 0.5)[0]
     False
     """
     exercises = all_exercises()
@@ -114,12 +122,10 @@ def check(name: str, answer: Any) -> bool:
         raise ValueError(f"name must be one of the course's exercises {sorted(exercises)}; got {name!r}")
     ex = exercises[name]
     if answer is None or answer is Ellipsis:
-        print(f"not yet: {name} has no answer; replace the ... with yours")
-        return False
+        return False, f"not yet: {name} has no answer; replace the ... with yours"
     if callable(ex.reference):
         if not callable(answer):
-            print(f"not yet: {name} expects a function, got {type(answer).__name__}")
-            return False
+            return False, f"not yet: {name} expects a function, got {type(answer).__name__}"
         short = name.split(".", 1)[-1]
         for args in ex.cases:
             expected = ex.reference(*args)
@@ -127,19 +133,13 @@ def check(name: str, answer: Any) -> bool:
             try:
                 got = answer(*args)
             except Exception as error:  # the learner's code: report, do not crash the notebook
-                print(f"not yet: {short}({shown}) raised {type(error).__name__}: {error}")
-                return False
+                return False, f"not yet: {short}({shown}) raised {type(error).__name__}: {error}"
             if not _close(got, expected, ex):
-                print(f"not yet: on {short}({shown}) expected {_show(expected)}, got {_show(got)}")
-                return False
-        print(f"correct: {name} passes {len(ex.cases)} small cases")
-        return True
+                return False, f"not yet: on {short}({shown}) expected {_show(expected)}, got {_show(got)}"
+        return True, f"correct: {name} passes {len(ex.cases)} small cases"
     if isinstance(answer, bool) or not isinstance(answer, int | float | np.floating | np.integer):
-        print(f"not yet: {name} expects a number, got {type(answer).__name__}")
-        return False
+        return False, f"not yet: {name} expects a number, got {type(answer).__name__}"
     if math.isclose(float(answer), float(ex.reference), rel_tol=ex.rtol, abs_tol=ex.atol):
-        print(f"correct: {name}")
-        return True
+        return True, f"correct: {name}"
     hint = f" Hint: {ex.hint}" if ex.hint else ""
-    print(f"not yet: {_show(float(answer))} is not the answer to {name}.{hint}")
-    return False
+    return False, f"not yet: {_show(float(answer))} is not the answer to {name}.{hint}"

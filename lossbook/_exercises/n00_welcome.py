@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lossbook.exercises import Exercise
@@ -29,5 +31,11 @@ EXERCISES = (
             (np.array([-1.0, -1.0]), np.array([1, 1])),
             (np.array([5.0]), np.array([1])),
         ),
+    ),
+    Exercise(
+        "00.one_example_cross_entropy",
+        -math.log(0.8),
+        rtol=1e-3,
+        hint="the loss is minus the natural logarithm of the probability of the true class",
     ),
 )
