@@ -81,7 +81,133 @@ STANDARD = frozenset({"reduction", "float_input", "non_empty"})
 INFORMATION: list[Case] = []
 
 # --- classification (lossbook/classification.py) ----------------------------------------------
-CLASSIFICATION: list[Case] = []
+import torch as _torch  # noqa: E402
+
+from lossbook import classification as _cls  # noqa: E402
+
+
+def _torch_logsumexp(input, *, dim=-1, keepdim=False):
+    return _torch.logsumexp(input, dim=dim, keepdim=keepdim)
+
+
+def _torch_softmax(input, *, dim=-1):
+    return _torch.softmax(input, dim=dim)
+
+
+def _torch_log_softmax(input, *, dim=-1):
+    return _torch.log_softmax(input, dim=dim)
+
+
+def _logits(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    return rng.normal(scale=2.0, size=shape)
+
+
+def _probs(rng: np.random.Generator, shape: tuple[int, ...], axis: int) -> np.ndarray:
+    e = rng.uniform(0.1, 1.0, size=shape)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _cls_batch(rng):  # (N, C) = (5, 4); class 1 appears twice so ignore_index=1 drops two
+    return _logits(rng, 5, 4), np.array([0, 1, 3, 1, 2])
+
+
+def _cls_nd(rng):  # (N, C, d1, d2) = (2, 4, 3, 2); one target is the default ignore_index
+    target = np.array([[[0, 1], [3, 2], [1, -100]], [[2, 2], [0, 3], [1, 0]]])
+    return _logits(rng, 2, 4, 3, 2), target
+
+
+def _cls_unbatched(rng):  # input (C,) with a 0-d target
+    return _logits(rng, 4), np.array(2)
+
+
+def _cls_prob(rng):
+    return _logits(rng, 5, 4), _probs(rng, (5, 4), 1)
+
+
+def _cls_prob_nd(rng):
+    return _logits(rng, 2, 4, 3), _probs(rng, (2, 4, 3), 1)
+
+
+def _cls_prob_unbatched(rng):
+    return _logits(rng, 4), _probs(rng, (4,), 0)
+
+
+def _logp(make):
+    def make_log_probs(rng):
+        x, target = make(rng)
+        axis = 0 if x.ndim == 1 else 1
+        return x - np.log(np.exp(x).sum(axis=axis, keepdims=True)), target
+    return make_log_probs
+
+
+def _softmax_inputs(rng):
+    return (_logits(rng, 3, 4, 2),)
+
+
+_W4 = np.array([0.5, 1.0, 2.0, 0.25])
+_SOFTMAX_TAGS = frozenset({"float_input", "non_empty"})
+_DIMS = [{"dim": -1}, {"dim": 0}, {"dim": 1}]
+_INDEX_OPTIONS = [
+    *_reductions(),
+    *_reductions(weight=_W4),
+    *_reductions(ignore_index=1),
+    *_reductions(weight=_W4, ignore_index=1),
+    *_reductions(label_smoothing=0.2),
+    *_reductions(label_smoothing=0.2, weight=_W4),
+    *_reductions(label_smoothing=0.2, ignore_index=1),
+    *_reductions(label_smoothing=0.2, weight=_W4, ignore_index=1),
+    *_reductions(label_smoothing=1.0, weight=_W4),
+]
+_ND_OPTIONS = [
+    *_reductions(),
+    *_reductions(weight=_W4),
+    *_reductions(label_smoothing=0.1, weight=_W4),
+    *_reductions(label_smoothing=0.1),
+]
+_SMALL_OPTIONS = [*_reductions(), *_reductions(weight=_W4),
+                  *_reductions(label_smoothing=0.3, weight=_W4)]
+_PROB_OPTIONS = [
+    *_reductions(),
+    *_reductions(weight=_W4),
+    *_reductions(label_smoothing=0.2),
+    *_reductions(label_smoothing=0.2, weight=_W4),
+]
+_NLL_OPTIONS = [
+    *_reductions(),
+    *_reductions(weight=_W4),
+    *_reductions(ignore_index=1),
+    *_reductions(weight=_W4, ignore_index=1),
+]
+
+
+def _ce_case(make, options):
+    return Case(_cls.cross_entropy, _torch.nn.functional.cross_entropy, make,
+                grad=_cls.cross_entropy_grad, options=options, tags=STANDARD)
+
+
+def _nll_case(make, options):
+    return Case(_cls.nll_loss, _torch.nn.functional.nll_loss, _logp(make),
+                grad=_cls.nll_loss_grad, options=options, tags=STANDARD)
+
+
+CLASSIFICATION: list[Case] = [
+    Case(_cls.logsumexp, _torch_logsumexp, _softmax_inputs, grad=_cls.logsumexp_grad,
+         options=[*_DIMS, {"dim": 1, "keepdim": True}, {"dim": 2, "keepdim": True}],
+         tags=_SOFTMAX_TAGS),
+    Case(_cls.softmax, _torch_softmax, _softmax_inputs, grad=_cls.softmax_grad,
+         options=_DIMS, tags=_SOFTMAX_TAGS),
+    Case(_cls.log_softmax, _torch_log_softmax, _softmax_inputs, grad=_cls.log_softmax_grad,
+         options=_DIMS, tags=_SOFTMAX_TAGS),
+    _ce_case(_cls_batch, _INDEX_OPTIONS),
+    _ce_case(_cls_nd, _ND_OPTIONS),
+    _ce_case(_cls_unbatched, _SMALL_OPTIONS),
+    _ce_case(_cls_prob, _PROB_OPTIONS),
+    _ce_case(_cls_prob_nd, _SMALL_OPTIONS),
+    _ce_case(_cls_prob_unbatched, _SMALL_OPTIONS),
+    _nll_case(_cls_batch, _NLL_OPTIONS),
+    _nll_case(_cls_nd, [*_reductions(), *_reductions(weight=_W4)]),
+    _nll_case(_cls_unbatched, [*_reductions(), *_reductions(weight=_W4)]),
+]
 
 # --- binary (lossbook/binary.py) --------------------------------------------------------------
 BINARY: list[Case] = []
