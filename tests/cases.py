@@ -210,7 +210,57 @@ CLASSIFICATION: list[Case] = [
 ]
 
 # --- binary (lossbook/binary.py) --------------------------------------------------------------
-BINARY: list[Case] = []
+import torch.nn.functional as _F_binary  # noqa: E402
+
+from lossbook import binary as _binary  # noqa: E402
+
+_BINARY_N, _BINARY_C = 5, 3
+
+
+def _binary_targets(rng: np.random.Generator) -> np.ndarray:
+    """Multi-label targets of shape (N, C): about half hard 0/1 labels, half soft in (0, 1)."""
+    soft = rng.uniform(0.05, 0.95, size=(_BINARY_N, _BINARY_C))
+    hard = rng.random(size=soft.shape) < 0.5
+    return np.where(hard, np.round(soft), soft)
+
+
+def _binary_probability_inputs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    # Probabilities in [0.05, 0.95]: far from 0 and 1, where PyTorch's forward clamps each log
+    # at -100 (p < e^-100) and its backward divides by max(p(1-p), 1e-12) (p < ~1e-12); there
+    # both are exact, and tests/test_binary.py checks the extreme region against mpmath.
+    p = rng.uniform(0.05, 0.95, size=(_BINARY_N, _BINARY_C))
+    return p, _binary_targets(rng)
+
+
+def _binary_logit_inputs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    x = 3.0 * rng.normal(size=(_BINARY_N, _BINARY_C))
+    return x, _binary_targets(rng)
+
+
+def _log_sigmoid_inputs(rng: np.random.Generator) -> tuple[np.ndarray]:
+    x = np.concatenate([4.0 * rng.normal(size=10), [-30.0, -2.5, 1.5, 30.0]])
+    return (x,)
+
+
+_BINARY_CLASS_WEIGHT = np.array([0.5, 1.0, 2.0])  # one weight per label, shape (C,)
+_BINARY_SAMPLE_WEIGHT = np.linspace(0.2, 1.8, _BINARY_N)[:, None]  # one per sample, (N, 1)
+_BINARY_POS_WEIGHT = np.array([0.5, 2.0, 3.0])  # shape (C,), broadcast along the last dim
+
+BINARY: list[Case] = [
+    Case(_binary.log_sigmoid, _F_binary.logsigmoid, _log_sigmoid_inputs,
+         grad=_binary.log_sigmoid_grad, tags=frozenset({"float_input"})),
+    Case(_binary.binary_cross_entropy, _F_binary.binary_cross_entropy,
+         _binary_probability_inputs, grad=_binary.binary_cross_entropy_grad,
+         options=[*_reductions(), *_reductions(weight=_BINARY_CLASS_WEIGHT),
+                  *_reductions(weight=_BINARY_SAMPLE_WEIGHT)],
+         tags=STANDARD | {"elementwise"}),
+    Case(_binary.binary_cross_entropy_with_logits, _F_binary.binary_cross_entropy_with_logits,
+         _binary_logit_inputs, grad=_binary.binary_cross_entropy_with_logits_grad,
+         options=[*_reductions(), *_reductions(weight=_BINARY_CLASS_WEIGHT),
+                  *_reductions(pos_weight=_BINARY_POS_WEIGHT),
+                  *_reductions(weight=_BINARY_SAMPLE_WEIGHT, pos_weight=_BINARY_POS_WEIGHT)],
+         tags=STANDARD | {"elementwise"}),
+]
 
 # --- regression (lossbook/regression.py) ------------------------------------------------------
 import torch.nn.functional as _reg_F  # noqa: E402
