@@ -304,7 +304,114 @@ REGRESSION: list[Case] = [
 FOCAL: list[Case] = []
 
 # --- segmentation (lossbook/segmentation.py) --------------------------------------------------
-SEGMENTATION: list[Case] = []
+from lossbook import segmentation as _segmentation  # noqa: E402
+
+
+def monai_dice_loss(input, target, *, include_background=True, to_onehot_y=False,
+                    sigmoid=False, softmax=False, squared_pred=False, smooth_nr=1e-5,
+                    smooth_dr=1e-5, batch=False, reduction="mean"):
+    """MONAI's DiceLoss with lossbook's signature (reduction="none" squeezed to (N, C) / (C,))."""
+    from monai.losses import DiceLoss
+
+    loss = DiceLoss(include_background=include_background, to_onehot_y=to_onehot_y,
+                    sigmoid=sigmoid, softmax=softmax, squared_pred=squared_pred,
+                    smooth_nr=smooth_nr, smooth_dr=smooth_dr, batch=batch,
+                    reduction=reduction)(input, target)
+    if reduction == "none":
+        loss = loss.reshape(loss.shape[:1] if batch else loss.shape[:2])
+    return loss
+
+
+def monai_jaccard_loss(input, target, *, smooth_nr=1e-5, smooth_dr=1e-5, **options):
+    """MONAI's DiceLoss(jaccard=True), whose smoothing acts at half strength: it computes
+    (2I + s_nr) / (2U + s_dr), so lossbook's (I + s_nr) / (U + s_dr) is MONAI's with 2 s."""
+    from monai.losses import DiceLoss
+
+    reduction = options.pop("reduction", "mean")
+    batch = options.get("batch", False)
+    loss = DiceLoss(jaccard=True, smooth_nr=2 * smooth_nr, smooth_dr=2 * smooth_dr,
+                    reduction=reduction, **options)(input, target)
+    if reduction == "none":
+        loss = loss.reshape(loss.shape[:1] if batch else loss.shape[:2])
+    return loss
+
+
+def monai_tversky_loss(input, target, **options):
+    """MONAI's TverskyLoss with lossbook's signature (same names, defaults and shapes)."""
+    from monai.losses import TverskyLoss
+
+    return TverskyLoss(**options)(input, target)
+
+
+def _seg_probabilities(rng):
+    # probabilities and soft targets in (0, 1): valid as they are, and as logits too
+    shape = (2, 3, 4, 5)
+    return rng.uniform(0.05, 0.95, shape), rng.uniform(0.0, 1.0, shape)
+
+
+def _seg_logits(rng):
+    # logits and a one-hot float target, three spatial axes; every class present in each sample
+    labels = rng.integers(0, 3, size=(2, 3, 3, 3))
+    labels[:, 0, 0, :3] = [0, 1, 2]
+    onehot = (labels[:, None] == np.arange(3)[None, :, None, None, None]).astype(np.float64)
+    return rng.normal(0.0, 2.0, (2, 3, 3, 3, 3)), onehot
+
+
+def _seg_indices(rng):
+    # logits and integer class indices (N, 1, L), one spatial axis
+    labels = rng.integers(0, 4, size=(3, 1, 8))
+    labels[:, 0, :4] = [0, 1, 2, 3]
+    return rng.normal(0.0, 2.0, (3, 4, 8)), labels
+
+
+_SEG_ON_PROBABILITIES = [
+    *_reductions(),
+    *_reductions(include_background=False),
+    *_reductions(squared_pred=True),
+    *_reductions(batch=True),
+    *_reductions(smooth_nr=0.0, smooth_dr=0.0),
+    *_reductions(smooth_nr=1.0, smooth_dr=0.5, batch=True, include_background=False),
+]
+_SEG_ON_LOGITS = [
+    *_reductions(sigmoid=True),
+    *_reductions(softmax=True),
+    *_reductions(softmax=True, include_background=False),
+    *_reductions(sigmoid=True, squared_pred=True, batch=True),
+    dict(softmax=True, squared_pred=True, smooth_nr=0.0, smooth_dr=0.0),
+]
+_SEG_ON_INDICES = [
+    *_reductions(to_onehot_y=True, softmax=True),
+    *_reductions(to_onehot_y=True, softmax=True, include_background=False, batch=True),
+    dict(to_onehot_y=True, sigmoid=True, squared_pred=True),
+]
+
+
+def _no_squared(options_list):
+    # TverskyLoss has no squared_pred
+    return [o for o in options_list if "squared_pred" not in o]
+
+
+_TVERSKY_EXTRA = [
+    *_reductions(alpha=0.3, beta=0.7),
+    *_reductions(alpha=0.0, beta=1.0, batch=True, smooth_nr=0.0, smooth_dr=0.0),
+    *_reductions(alpha=2.0, beta=0.25, include_background=False),
+]
+
+SEGMENTATION: list[Case] = [
+    *(Case(_segmentation.dice_loss, monai_dice_loss, make, grad=_segmentation.dice_loss_grad,
+           options=options, tags=STANDARD)
+      for make, options in ((_seg_probabilities, _SEG_ON_PROBABILITIES),
+                            (_seg_logits, _SEG_ON_LOGITS), (_seg_indices, _SEG_ON_INDICES))),
+    *(Case(_segmentation.jaccard_loss, monai_jaccard_loss, make,
+           grad=_segmentation.jaccard_loss_grad, options=options, tags=STANDARD)
+      for make, options in ((_seg_probabilities, _SEG_ON_PROBABILITIES),
+                            (_seg_logits, _SEG_ON_LOGITS), (_seg_indices, _SEG_ON_INDICES))),
+    *(Case(_segmentation.tversky_loss, monai_tversky_loss, make,
+           grad=_segmentation.tversky_loss_grad, options=options, tags=STANDARD)
+      for make, options in ((_seg_probabilities, _no_squared(_SEG_ON_PROBABILITIES) + _TVERSKY_EXTRA),
+                            (_seg_logits, _no_squared(_SEG_ON_LOGITS)),
+                            (_seg_indices, _no_squared(_SEG_ON_INDICES)))),
+]
 
 # --- embedding (lossbook/embedding.py) --------------------------------------------------------
 EMBEDDING: list[Case] = []

@@ -1,0 +1,617 @@
+"""Overlap losses for segmentation: soft Dice, soft Jaccard (IoU) and Tversky.
+
+PyTorch has none of them; the reference definition followed here is MONAI's ``DiceLoss`` and
+``TverskyLoss`` (``monai.losses.dice`` and ``monai.losses.tversky``, MONAI 1.6), with the same
+argument names and defaults, so a model trained with one trains the same with the other. The
+few places where lossbook differs on purpose are listed in each function's Notes and tested.
+
+Every function takes ``input`` of shape ``(N, C, *spatial)`` (probabilities, or logits with
+``sigmoid=True`` / ``softmax=True``) and ``target`` of the same shape (one-hot or soft masks in
+[0, 1]), or with ``to_onehot_y=True`` integer class indices of shape ``(N, 1, *spatial)``.
+The overlap is pooled over the spatial axes of each sample and channel (``batch=False``) or
+over the batch too (``batch=True``), giving one loss per (sample, class) or per class.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lossbook._array import Array, device, float_input, namespace
+from lossbook._math import log_sigmoid
+from lossbook._math import softmax as _softmax
+from lossbook._reduction import check_reduction, grad_scale, reduce
+from lossbook._validation import (
+    check_class_indices,
+    check_non_empty,
+    check_non_negative,
+    check_probabilities,
+    check_same_shape,
+    shape_str,
+)
+
+__all__ = [
+    "dice_loss",
+    "dice_loss_grad",
+    "jaccard_loss",
+    "jaccard_loss_grad",
+    "tversky_loss",
+    "tversky_loss_grad",
+]
+
+
+# --- shared preparation ------------------------------------------------------------------------
+
+
+def _prepare(
+    input: Array,
+    target: Array,
+    *,
+    include_background: bool,
+    to_onehot_y: bool,
+    sigmoid: bool,
+    softmax: bool,
+    smooth_nr: float,
+    smooth_dr: float,
+    reduction: str,
+    batch: bool,
+    validate: bool,
+) -> tuple[Any, Array, Array, Array, tuple[int, ...]]:
+    """Check everything, apply the activation, one-hot the target, drop the background.
+
+    Returns ``xp, p_full, p, t, axes``: the namespace, the probabilities of every channel,
+    the probabilities and target of the channels that count, and the axes summed over.
+    """
+    check_reduction(reduction)
+    xp = float_input(input, "input")
+    check_non_empty(input, "input")
+    check_non_negative(smooth_nr, "smooth_nr")
+    check_non_negative(smooth_dr, "smooth_dr")
+    if input.ndim < 3:
+        raise ValueError(
+            "input must have shape (N, C, *spatial) with at least one spatial axis; "
+            f"got shape {shape_str(input)}"
+        )
+    n_classes = int(input.shape[1])
+    if sigmoid and softmax:
+        raise ValueError(
+            "sigmoid and softmax cannot both be True; choose one activation for logits, "
+            "or neither for probabilities"
+        )
+    if softmax and n_classes == 1:
+        raise ValueError(
+            "softmax=True needs input with at least 2 channels (one per class); got shape "
+            f"{shape_str(input)} with 1 channel (use sigmoid=True for one foreground channel)"
+        )
+    if not include_background and n_classes == 1:
+        raise ValueError(
+            "include_background=False needs input with at least 2 channels (channel 0 is the "
+            f"background that is dropped); got shape {shape_str(input)} with 1 channel"
+        )
+    namespace(input, target)  # one library for both, or a TypeError
+    if to_onehot_y:
+        if n_classes == 1:
+            raise ValueError(
+                "to_onehot_y=True needs input with at least 2 channels (one per class); got "
+                f"shape {shape_str(input)} with 1 channel (pass the binary mask as a float target)"
+            )
+        expected = (int(input.shape[0]), 1, *(int(d) for d in input.shape[2:]))
+        if tuple(int(d) for d in target.shape) != expected:
+            raise ValueError(
+                "with to_onehot_y=True, target must hold class indices of shape (N, 1, *spatial) = "
+                f"{expected} for input {shape_str(input)}; got target {shape_str(target)}"
+            )
+        if not xp.isdtype(target.dtype, "integral"):
+            raise TypeError(
+                "with to_onehot_y=True, target must hold integer class indices; got dtype "
+                f"{str(target.dtype).removeprefix('torch.')}"
+            )
+        if validate:
+            check_class_indices(target, n_classes, name="target")
+        classes = xp.arange(n_classes, device=device(input))
+        classes = xp.reshape(classes, (1, n_classes) + (1,) * (input.ndim - 2))
+        t = xp.astype(target == classes, input.dtype)
+    else:
+        check_same_shape(input, target)
+        if not xp.isdtype(target.dtype, "real floating"):
+            raise TypeError(
+                "target must have a real floating dtype (one-hot or soft masks in [0, 1]); got "
+                f"{str(target.dtype).removeprefix('torch.')} (cast a 0/1 mask to float, or pass "
+                "class indices of shape (N, 1, *spatial) with to_onehot_y=True)"
+            )
+        if validate:
+            check_probabilities(target, "target")
+        t = target if target.dtype == input.dtype else xp.astype(target, input.dtype)
+    if sigmoid:
+        p_full = xp.exp(log_sigmoid(input))
+    elif softmax:
+        p_full = _softmax(input, axis=1)
+    else:
+        if validate:
+            check_probabilities(input, "input")
+        p_full = input
+    p = p_full
+    if not include_background:
+        p, t = p_full[:, 1:, ...], t[:, 1:, ...]
+    axes = tuple(range(2, input.ndim))
+    if batch:
+        axes = (0, *axes)
+    return xp, p_full, p, t, axes
+
+
+def _per_class(xp: Any, loss: Array, batch: bool) -> Array:
+    """(N, C, 1, ...) -> (N, C), or (1, C, 1, ...) -> (C,) with batch pooling."""
+    if batch:
+        return xp.reshape(loss, (int(loss.shape[1]),))
+    return xp.reshape(loss, (int(loss.shape[0]), int(loss.shape[1])))
+
+
+def _backward(
+    xp: Any, input: Array, p_full: Array, dp: Array, *, include_background: bool,
+    sigmoid: bool, softmax: bool,
+) -> Array:
+    """Chain rule from d(loss)/d(p) of the counted channels to d(loss)/d(input)."""
+    if not include_background:
+        dp = xp.concat([xp.zeros_like(dp[:, :1, ...]), dp], axis=1)
+    if sigmoid:
+        # sigma'(x) = sigma(x) sigma(-x), both from log-sigmoid: no overflow for any x
+        return dp * xp.exp(log_sigmoid(input) + log_sigmoid(-input))
+    if softmax:
+        # Jacobian-vector product of softmax along the channel axis
+        return p_full * (dp - xp.sum(p_full * dp, axis=1, keepdims=True))
+    return dp
+
+
+def _sums(xp: Any, p: Array, t: Array, axes: tuple[int, ...], squared: bool):
+    inter = xp.sum(p * t, axis=axes, keepdims=True)
+    if squared:
+        return inter, xp.sum(p * p, axis=axes, keepdims=True), xp.sum(t * t, axis=axes, keepdims=True)
+    return inter, xp.sum(p, axis=axes, keepdims=True), xp.sum(t, axis=axes, keepdims=True)
+
+
+# --- Dice ----------------------------------------------------------------------------------------
+
+
+def dice_loss(
+    input: Array,
+    target: Array,
+    *,
+    include_background: bool = True,
+    to_onehot_y: bool = False,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    squared_pred: bool = False,
+    smooth_nr: float = 1e-5,
+    smooth_dr: float = 1e-5,
+    batch: bool = False,
+    reduction: str = "mean",
+    validate: bool = True,
+) -> Array:
+    """Soft Dice loss, one minus the soft Dice coefficient, as MONAI's ``DiceLoss``.
+
+    .. math::
+        \\ell_{nc} = 1 - \\frac{2 \\sum_i p_{nci}\\, t_{nci} + s_{nr}}
+                              {\\sum_i p_{nci}^{k} + \\sum_i t_{nci}^{k} + s_{dr}},
+        \\qquad k = 2 \\text{ if squared\\_pred else } 1
+
+    where ``i`` runs over the spatial positions (and over the batch too with ``batch=True``),
+    ``p`` are the probabilities (``input`` itself, or its sigmoid / softmax) and ``t`` the target.
+
+    Parameters
+    ----------
+    input : array, shape (N, C, *spatial)
+        Probabilities in [0, 1], or logits with ``sigmoid=True`` / ``softmax=True``.
+    target : array
+        One-hot or soft masks in [0, 1] of the shape of ``input`` (floating dtype), or with
+        ``to_onehot_y=True`` integer class indices of shape ``(N, 1, *spatial)``.
+    include_background : bool
+        If False, channel 0 (the background) is left out of the loss (MONAI's default True).
+        With ``softmax=True`` the softmax still runs over every channel first.
+    to_onehot_y : bool
+        Turn class indices into a one-hot target with ``C = input.shape[1]`` classes (MONAI's
+        default False).
+    sigmoid, softmax : bool
+        Apply a sigmoid (per channel: multi-label) or a softmax (over the channel axis:
+        multi-class) to ``input`` first, computed stably from log-sigmoid / max-shifted exp.
+        At most one may be True (MONAI's defaults False, False).
+    squared_pred : bool
+        Square predictions and targets in the denominator (the V-Net form; MONAI's default False).
+    smooth_nr, smooth_dr : float
+        The constants added to numerator and denominator, MONAI's ``smooth_nr=1e-5`` and
+        ``smooth_dr=1e-5``; must be >= 0.
+    batch : bool
+        Pool the sums over the batch before dividing: one Dice per class instead of one per
+        (sample, class) (MONAI's default False).
+    reduction : {"mean", "sum", "none"}
+        How to reduce the per-(sample, class) losses: "none" returns shape (N, C') or (C',)
+        with ``batch=True``, where C' = C, or C - 1 without background.
+    validate : bool
+        Check values: probabilities in [0, 1] (when no activation is applied) and target in
+        [0, 1], or class indices in range. Shapes, dtypes and options are always checked.
+
+    Returns
+    -------
+    array
+        The loss, with the type, dtype and device of ``input``.
+
+    Notes
+    -----
+    *Dice as F1.* For binary masks the Dice coefficient :math:`2|P \\cap T| / (|P| + |T|)` is
+    the F1 score of the pixels: :math:`2\\,TP / (2\\,TP + FP + FN)`. The soft version replaces
+    the counts by sums of probabilities, so the loss is differentiable.
+
+    *Smoothing is the definition, not a hidden epsilon.* ``smooth_nr`` and ``smooth_dr`` are
+    part of MONAI's documented definition and are applied exactly as given; nothing else is
+    added anywhere. With the default equal values an empty prediction on an empty target
+    scores :math:`(0 + s_{nr}) / (0 + s_{dr}) = 1`, so the loss is 0: predicting nothing where
+    there is nothing is perfect. With ``smooth_nr = smooth_dr = 0`` that case is 0/0 = NaN, the
+    honest value of an undefined ratio. For :math:`p, t \\in [0, 1]`,
+    :math:`2pt \\le p + t` and :math:`2pt \\le p^2 + t^2`, so the loss lies in [0, 1] whenever
+    ``smooth_nr <= smooth_dr``.
+
+    *Gradient.* Write :math:`I = \\sum_i p_i t_i`, :math:`S = \\sum_i p_i^k + \\sum_i t_i^k +
+    s_{dr}` and :math:`D = (2I + s_{nr}) / S` for one (sample, class). By the quotient rule
+
+    .. math::
+        \\frac{\\partial \\ell}{\\partial p_i} = -\\frac{2 t_i - D\\, k\\, p_i^{k-1}}{S},
+
+    times 1/(number of losses) for "mean". Channels left out by ``include_background=False``
+    get 0. The chain rule then goes through the activation: for a sigmoid,
+    :math:`\\partial p/\\partial x = \\sigma(x)\\sigma(-x)`; for a softmax over channels,
+    :math:`\\partial \\ell/\\partial x_c = p_c (g_c - \\sum_{c'} p_{c'} g_{c'})` with
+    :math:`g = \\partial\\ell/\\partial p`.
+
+    *Relation to MONAI.* Same names, defaults and values as ``monai.losses.DiceLoss`` with
+    ``soft_label=False`` (MONAI's default; the intersection is :math:`\\sum p t` also for soft
+    targets). Differences by design, each tested: ``reduction="none"`` returns shape (N, C)
+    (MONAI's DiceLoss keeps singleton spatial axes, (N, C, 1, ..., 1)); with one channel,
+    ``softmax=True``, ``to_onehot_y=True`` and ``include_background=False`` raise a
+    ValueError (MONAI warns and ignores the option); input without a spatial axis raises
+    (MONAI then sums over every axis, samples and classes included); class indices must be
+    integers. MONAI's ``other_act``, ``weight``, ``soft_label`` and ``ignore_index`` are not
+    modelled. ``jaccard=True`` is the separate :func:`jaccard_loss`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([[[0.9, 0.8, 0.1, 0.2]]])      # (N=1, C=1, 4 pixels)
+    >>> t = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+    >>> print(f"{float(dice_loss(p, t)):.6f}")
+    0.150000
+    """
+    xp, _, p, t, axes = _prepare(
+        input, target, include_background=include_background, to_onehot_y=to_onehot_y,
+        sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
+        reduction=reduction, batch=batch, validate=validate,
+    )
+    inter, sp, st = _sums(xp, p, t, axes, squared_pred)
+    loss = 1 - (2 * inter + smooth_nr) / (sp + st + smooth_dr)
+    return reduce(_per_class(xp, loss, batch), reduction)
+
+
+def dice_loss_grad(
+    input: Array,
+    target: Array,
+    *,
+    include_background: bool = True,
+    to_onehot_y: bool = False,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    squared_pred: bool = False,
+    smooth_nr: float = 1e-5,
+    smooth_dr: float = 1e-5,
+    batch: bool = False,
+    reduction: str = "mean",
+    validate: bool = True,
+) -> Array:
+    """Gradient of :func:`dice_loss` (reduced; of the sum for "none") with respect to ``input``.
+
+    .. math::
+        \\frac{\\partial \\ell}{\\partial p_i} = -\\frac{2 t_i - D\\, k\\, p_i^{k-1}}{S}
+
+    then through the activation; see :func:`dice_loss` Notes for the derivation.
+
+    Parameters
+    ----------
+    input, target, **options
+        As for :func:`dice_loss`.
+
+    Returns
+    -------
+    array
+        Same shape, type, dtype and device as ``input``.
+    """
+    xp, p_full, p, t, axes = _prepare(
+        input, target, include_background=include_background, to_onehot_y=to_onehot_y,
+        sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
+        reduction=reduction, batch=batch, validate=validate,
+    )
+    inter, sp, st = _sums(xp, p, t, axes, squared_pred)
+    den = sp + st + smooth_dr
+    score = (2 * inter + smooth_nr) / den
+    dpk = 2 * p if squared_pred else xp.ones_like(p)
+    scale = grad_scale(_per_class(xp, score, batch), reduction)
+    dp = -scale * (2 * t - score * dpk) / den
+    return _backward(xp, input, p_full, dp, include_background=include_background,
+                     sigmoid=sigmoid, softmax=softmax)
+
+
+# --- Jaccard -------------------------------------------------------------------------------------
+
+
+def jaccard_loss(
+    input: Array,
+    target: Array,
+    *,
+    include_background: bool = True,
+    to_onehot_y: bool = False,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    squared_pred: bool = False,
+    smooth_nr: float = 1e-5,
+    smooth_dr: float = 1e-5,
+    batch: bool = False,
+    reduction: str = "mean",
+    validate: bool = True,
+) -> Array:
+    """Soft Jaccard (IoU) loss, one minus intersection over union, as MONAI's ``DiceLoss(jaccard=True)``.
+
+    .. math::
+        \\ell_{nc} = 1 - \\frac{I + s_{nr}}{U + s_{dr}}, \\qquad
+        I = \\sum_i p_i t_i, \\quad U = \\sum_i p_i^{k} + \\sum_i t_i^{k} - I,
+        \\quad k = 2 \\text{ if squared\\_pred else } 1
+
+    Parameters
+    ----------
+    input : array, shape (N, C, *spatial)
+        Probabilities in [0, 1], or logits with ``sigmoid=True`` / ``softmax=True``.
+    target : array
+        One-hot or soft masks of the shape of ``input``, or with ``to_onehot_y=True`` integer
+        class indices of shape ``(N, 1, *spatial)``.
+    include_background, to_onehot_y, sigmoid, softmax, squared_pred, batch, reduction, validate
+        As for :func:`dice_loss` (MONAI's ``DiceLoss`` names and defaults).
+    smooth_nr, smooth_dr : float
+        Added to the intersection and to the union (>= 0; defaults 1e-5 as MONAI's).
+
+    Returns
+    -------
+    array
+        The loss, with the type, dtype and device of ``input``.
+
+    Notes
+    -----
+    *Relation to Dice.* Without smoothing, per (sample, class), :math:`J = D / (2 - D)` and
+    :math:`D = 2J / (1 + J)`: the two rank predictions the same way, but Jaccard punishes a
+    partial overlap more. The union form also equals the Tversky index with
+    :math:`\\alpha = \\beta = 1`, smoothing included: ``jaccard_loss(x, y, smooth_nr=a,
+    smooth_dr=b) == tversky_loss(x, y, alpha=1, beta=1, smooth_nr=a, smooth_dr=b)``.
+
+    *Smoothing* is MONAI's documented definition, not a hidden epsilon: an empty prediction
+    on an empty target gives :math:`(0 + s_{nr}) / (0 + s_{dr}) = 1`, loss 0, with the default
+    equal values, and 0/0 = NaN with both 0.
+
+    *Gradient.* With :math:`S = U + s_{dr}` and :math:`J = (I + s_{nr}) / S`, since
+    :math:`\\partial I/\\partial p_i = t_i` and :math:`\\partial U/\\partial p_i = k p_i^{k-1} - t_i`,
+
+    .. math::
+        \\frac{\\partial \\ell}{\\partial p_i} = -\\frac{t_i - J\\,(k\\, p_i^{k-1} - t_i)}{S},
+
+    times 1/(number of losses) for "mean", then through the activation as for Dice.
+
+    *Relation to MONAI (a difference by design).* MONAI computes Jaccard inside ``DiceLoss``
+    as :math:`1 - (2I + s_{nr}) / (2U + s_{dr})`, so its smoothing acts at half strength:
+    ``jaccard_loss(x, y, smooth_nr=a, smooth_dr=b)`` equals
+    ``DiceLoss(jaccard=True, smooth_nr=2*a, smooth_dr=2*b)(x, y)`` exactly, and the two agree
+    exactly without smoothing. lossbook keeps the textbook form, which is also MONAI's own
+    ``TverskyLoss(alpha=1, beta=1)``. The other differences are those of :func:`dice_loss`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([[[0.9, 0.8, 0.1, 0.2]]])
+    >>> t = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+    >>> print(f"{float(jaccard_loss(p, t, smooth_nr=0.0, smooth_dr=0.0)):.6f}")
+    0.260870
+    """
+    xp, _, p, t, axes = _prepare(
+        input, target, include_background=include_background, to_onehot_y=to_onehot_y,
+        sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
+        reduction=reduction, batch=batch, validate=validate,
+    )
+    inter, sp, st = _sums(xp, p, t, axes, squared_pred)
+    loss = 1 - (inter + smooth_nr) / (sp + st - inter + smooth_dr)
+    return reduce(_per_class(xp, loss, batch), reduction)
+
+
+def jaccard_loss_grad(
+    input: Array,
+    target: Array,
+    *,
+    include_background: bool = True,
+    to_onehot_y: bool = False,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    squared_pred: bool = False,
+    smooth_nr: float = 1e-5,
+    smooth_dr: float = 1e-5,
+    batch: bool = False,
+    reduction: str = "mean",
+    validate: bool = True,
+) -> Array:
+    """Gradient of :func:`jaccard_loss` (reduced; of the sum for "none") with respect to ``input``.
+
+    .. math::
+        \\frac{\\partial \\ell}{\\partial p_i} = -\\frac{t_i - J\\,(k\\, p_i^{k-1} - t_i)}{U + s_{dr}}
+
+    then through the activation; see :func:`jaccard_loss` Notes for the derivation.
+
+    Parameters
+    ----------
+    input, target, **options
+        As for :func:`jaccard_loss`.
+
+    Returns
+    -------
+    array
+        Same shape, type, dtype and device as ``input``.
+    """
+    xp, p_full, p, t, axes = _prepare(
+        input, target, include_background=include_background, to_onehot_y=to_onehot_y,
+        sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
+        reduction=reduction, batch=batch, validate=validate,
+    )
+    inter, sp, st = _sums(xp, p, t, axes, squared_pred)
+    den = sp + st - inter + smooth_dr
+    score = (inter + smooth_nr) / den
+    dpk = 2 * p if squared_pred else xp.ones_like(p)
+    scale = grad_scale(_per_class(xp, score, batch), reduction)
+    dp = -scale * (t - score * (dpk - t)) / den
+    return _backward(xp, input, p_full, dp, include_background=include_background,
+                     sigmoid=sigmoid, softmax=softmax)
+
+
+# --- Tversky -------------------------------------------------------------------------------------
+
+
+def _tversky_parts(xp: Any, p: Array, t: Array, axes: tuple[int, ...], alpha: float, beta: float):
+    tp = xp.sum(p * t, axis=axes, keepdims=True)
+    fp = xp.sum(p * (1 - t), axis=axes, keepdims=True)
+    fn = xp.sum((1 - p) * t, axis=axes, keepdims=True)
+    return tp, tp + alpha * fp + beta * fn
+
+
+def tversky_loss(
+    input: Array,
+    target: Array,
+    *,
+    include_background: bool = True,
+    to_onehot_y: bool = False,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    smooth_nr: float = 1e-5,
+    smooth_dr: float = 1e-5,
+    batch: bool = False,
+    reduction: str = "mean",
+    validate: bool = True,
+) -> Array:
+    """Tversky loss: Dice with separate weights on false positives and false negatives, as MONAI's ``TverskyLoss``.
+
+    .. math::
+        \\ell_{nc} = 1 - \\frac{TP + s_{nr}}{TP + \\alpha\\, FP + \\beta\\, FN + s_{dr}},
+        \\quad TP = \\sum_i p_i t_i,\\; FP = \\sum_i p_i (1 - t_i),\\; FN = \\sum_i (1 - p_i) t_i
+
+    Parameters
+    ----------
+    input : array, shape (N, C, *spatial)
+        Probabilities in [0, 1], or logits with ``sigmoid=True`` / ``softmax=True``.
+    target : array
+        One-hot or soft masks of the shape of ``input``, or with ``to_onehot_y=True`` integer
+        class indices of shape ``(N, 1, *spatial)``.
+    include_background, to_onehot_y, sigmoid, softmax, batch, reduction, validate
+        As for :func:`dice_loss` (MONAI's ``TverskyLoss`` names and defaults).
+    alpha : float
+        Weight of the false positives (>= 0; MONAI's default 0.5).
+    beta : float
+        Weight of the false negatives (>= 0; MONAI's default 0.5). ``beta > alpha`` favours
+        recall, useful for small structures.
+    smooth_nr, smooth_dr : float
+        Added to numerator and denominator (>= 0; defaults 1e-5 as MONAI's).
+
+    Returns
+    -------
+    array
+        The loss, with the type, dtype and device of ``input``.
+
+    Notes
+    -----
+    *Special cases.* :math:`TP + \\tfrac12 FP + \\tfrac12 FN = \\tfrac12(\\sum p + \\sum t)`, so
+    ``alpha = beta = 0.5`` is Dice with doubled smoothing (``dice_loss(..., smooth_nr=2a,
+    smooth_dr=2b)``), exactly Dice without smoothing; ``alpha = beta = 1`` is
+    :func:`jaccard_loss` with the same smoothing. As for Dice, the smoothing terms are MONAI's
+    documented definition, not a hidden epsilon: empty prediction and empty target give
+    :math:`s_{nr}/s_{dr} = 1`, loss 0, with the defaults.
+
+    *Gradient.* With :math:`S = TP + \\alpha FP + \\beta FN + s_{dr}` and
+    :math:`T = (TP + s_{nr}) / S`, since :math:`\\partial S / \\partial p_i = t_i +
+    \\alpha (1 - t_i) - \\beta t_i`,
+
+    .. math::
+        \\frac{\\partial \\ell}{\\partial p_i} =
+        -\\frac{t_i - T\\,(t_i + \\alpha (1 - t_i) - \\beta t_i)}{S},
+
+    times 1/(number of losses) for "mean", then through the activation as for Dice.
+
+    *Relation to MONAI.* Same names, defaults and values as ``monai.losses.TverskyLoss`` with
+    ``soft_label=False``, including ``reduction="none"`` of shape (N, C). The differences by
+    design are those of :func:`dice_loss` for one channel, inputs without a spatial axis and
+    class-index dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([[[0.9, 0.6, 0.1, 0.2]]])
+    >>> t = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+    >>> print(f"{float(tversky_loss(p, t, alpha=0.3, beta=0.7)):.6f}")
+    0.226803
+    """
+    check_non_negative(alpha, "alpha")
+    check_non_negative(beta, "beta")
+    xp, _, p, t, axes = _prepare(
+        input, target, include_background=include_background, to_onehot_y=to_onehot_y,
+        sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
+        reduction=reduction, batch=batch, validate=validate,
+    )
+    tp, den = _tversky_parts(xp, p, t, axes, alpha, beta)
+    loss = 1 - (tp + smooth_nr) / (den + smooth_dr)
+    return reduce(_per_class(xp, loss, batch), reduction)
+
+
+def tversky_loss_grad(
+    input: Array,
+    target: Array,
+    *,
+    include_background: bool = True,
+    to_onehot_y: bool = False,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    smooth_nr: float = 1e-5,
+    smooth_dr: float = 1e-5,
+    batch: bool = False,
+    reduction: str = "mean",
+    validate: bool = True,
+) -> Array:
+    """Gradient of :func:`tversky_loss` (reduced; of the sum for "none") with respect to ``input``.
+
+    .. math::
+        \\frac{\\partial \\ell}{\\partial p_i} =
+        -\\frac{t_i - T\\,(t_i + \\alpha (1 - t_i) - \\beta t_i)}{S}
+
+    then through the activation; see :func:`tversky_loss` Notes for the derivation.
+
+    Parameters
+    ----------
+    input, target, **options
+        As for :func:`tversky_loss`.
+
+    Returns
+    -------
+    array
+        Same shape, type, dtype and device as ``input``.
+    """
+    check_non_negative(alpha, "alpha")
+    check_non_negative(beta, "beta")
+    xp, p_full, p, t, axes = _prepare(
+        input, target, include_background=include_background, to_onehot_y=to_onehot_y,
+        sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
+        reduction=reduction, batch=batch, validate=validate,
+    )
+    tp, den = _tversky_parts(xp, p, t, axes, alpha, beta)
+    den = den + smooth_dr
+    score = (tp + smooth_nr) / den
+    scale = grad_scale(_per_class(xp, score, batch), reduction)
+    dp = -scale * (t - score * (t + alpha * (1 - t) - beta * t)) / den
+    return _backward(xp, input, p_full, dp, include_background=include_background,
+                     sigmoid=sigmoid, softmax=softmax)
