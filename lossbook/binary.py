@@ -98,6 +98,13 @@ def _xlog1my(c: Array, p: Array) -> Array:
     return xp.where(zero, xp.zeros_like(c), c * xp.log1p(-safe_p))
 
 
+def _times_nonzero(c: Array, v: Array) -> Array:
+    """c * v, with 0 where c == 0 even if v is infinite."""
+    xp = namespace(c, v)
+    zero = c == 0
+    return xp.where(zero, xp.zeros_like(c), c * xp.where(zero, xp.zeros_like(v), v))
+
+
 def _safe_ratio(c: Array, d: Array) -> Array:
     """c / d, with 0 where c == 0 (the limit of the terms of BCE's gradient at 0 * inf)."""
     xp = namespace(c, d)
@@ -389,14 +396,16 @@ def binary_cross_entropy_with_logits(
     softplus never forms :math:`p` and stays exact for any finite logit (at :math:`x = 10^4`,
     :math:`y = 0` the loss is :math:`10^4`). Both terms are sums of non-negative softplus
     values, so a tiny loss (:math:`x = -40, y = 0`: :math:`4.25 \times 10^{-18}`) keeps its
-    relative accuracy.
+    relative accuracy. Each term is 0 where its coefficient is 0, so an infinite logit with the
+    matching hard label (:math:`x = -\infty, y = 0`) gives loss 0 rather than NaN.
 
     **Relation to PyTorch.** ``torch.nn.functional.binary_cross_entropy_with_logits``
     computes :math:`(1-y)x - (1 + (c-1)y)\log\sigma(x)`, algebraically the same (expand
     :math:`\log\sigma(-x) = \log\sigma(x) - x`). The subtraction there loses a tiny loss
-    entirely (at :math:`x = -40, y = 0` PyTorch returns 0). ``pos_weight`` multiplies only the
-    positive term :math:`y\log\sigma(x)`: a value :math:`c > 1` raises recall (PyTorch's
-    example: 300 negatives and 100 positives of a class suggest :math:`c = 3`).
+    entirely (at :math:`x = -40, y = 0` PyTorch returns 0), and an infinite logit gives NaN.
+    ``pos_weight`` multiplies only the positive term :math:`-y\log\sigma(x)`: a value
+    :math:`c > 1` raises recall (PyTorch's example: 300 negatives and 100 positives of a class
+    suggest :math:`c = 3`).
 
     Examples
     --------
@@ -408,10 +417,12 @@ def binary_cross_entropy_with_logits(
     target, weight, pos_weight = _prepare(
         input, target, weight, pos_weight, reduction, validate, False
     )
-    positive = target * _math.softplus(-input)
+    # Each term is 0 where its coefficient is 0, so an infinite logit with the matching hard
+    # label gives 0 (not 0 * inf = nan), as 0 * log 0 = 0 does for probabilities.
+    positive = _times_nonzero(target, _math.softplus(-input))
     if pos_weight is not None:
         positive = pos_weight * positive
-    loss = positive + (1 - target) * _math.softplus(input)
+    loss = positive + _times_nonzero(1 - target, _math.softplus(input))
     if weight is not None:
         loss = loss * weight
     return reduce(loss, reduction)

@@ -219,6 +219,18 @@ def test_bce_confident_and_wrong_is_inf():
     np.testing.assert_array_equal(got, [np.inf, np.inf])
 
 
+def test_infinite_logits_with_matching_label_give_zero_not_nan():
+    x, y = np.array([-np.inf, np.inf, -np.inf, np.inf]), np.array([0.0, 1.0, 1.0, 0.0])
+    with np.errstate(all="raise"):
+        loss = binary_cross_entropy_with_logits(x, y, reduction="none")
+        grad = binary_cross_entropy_with_logits_grad(x, y, reduction="none")
+    np.testing.assert_array_equal(loss, [0.0, 0.0, np.inf, np.inf])
+    np.testing.assert_array_equal(grad, [0.0, 0.0, -1.0, 1.0])
+    theirs = F.binary_cross_entropy_with_logits(torch.from_numpy(x), torch.from_numpy(y),
+                                                reduction="none")
+    assert torch.isnan(theirs[:2]).all()  # PyTorch: nan (pytorch/pytorch#49844)
+
+
 def test_gradients_at_logit_zero():
     x, y = np.array([0.0, 0.0]), np.array([0.0, 1.0])
     np.testing.assert_array_equal(log_sigmoid_grad(x), [0.5, 0.5])
