@@ -1,0 +1,429 @@
+"""Margin losses beyond the registry: kinks, properties, accuracy, bad input (lossbook.embedding)."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lossbook.embedding import (
+    cosine_embedding_loss,
+    cosine_embedding_loss_grad,
+    hinge_embedding_loss,
+    hinge_embedding_loss_grad,
+    margin_ranking_loss,
+    margin_ranking_loss_grad,
+    triplet_margin_loss,
+    triplet_margin_loss_grad,
+)
+from tests.cases import CASES
+
+mpmath.mp.dps = 50
+
+T64 = torch.float64
+
+
+def _t(x) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(x, dtype=np.float64))
+
+
+def _autograd(f, first, *rest, **options) -> np.ndarray:
+    """PyTorch's autograd gradient of ``f(first, *rest).sum()`` with respect to ``first``."""
+    x = _t(first).requires_grad_(True)
+    f(x, *[_t(r) for r in rest], **options).sum().backward()
+    return x.grad.numpy()
+
+
+# --- the registry's inputs stay away from the kinks ---------------------------------------------
+
+
+def _hinge_arguments(case, inputs, options) -> np.ndarray:
+    """The argument of every max(0, .) the case's loss evaluates."""
+    name = case.name
+    if name == "triplet_margin_loss":
+        a, p, n = (_t(x) for x in inputs)
+        q, eps = options.get("p", 2.0), options.get("eps", 1e-6)
+        dp, dn = F.pairwise_distance(a, p, q, eps), F.pairwise_distance(a, n, q, eps)
+        if options.get("swap", False):
+            ds = F.pairwise_distance(p, n, q, eps)
+            assert torch.all((dn - ds).abs() > 0.05)  # no tie in the swap either
+            dn = torch.minimum(dn, ds)
+        return (options.get("margin", 1.0) + dp - dn).numpy()
+    if name == "margin_ranking_loss":
+        x1, x2, y = inputs
+        return -y * (x1 - x2) + options.get("margin", 0.0)
+    if name == "hinge_embedding_loss":
+        x, _ = inputs
+        return options.get("margin", 1.0) - x
+    x1, x2, y = inputs
+    cos = (x1 * x2).sum(-1) / np.sqrt((x1 * x1).sum(-1) * (x2 * x2).sum(-1))
+    return np.asarray(cos - options.get("margin", 0.0))[np.asarray(y) == -1]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.ours.__module__ == "lossbook.embedding"],
+                         ids=lambda c: c.name)
+def test_registry_inputs_are_away_from_the_kinks(case):
+    inputs = case.make_inputs(np.random.default_rng(0))
+    for options in case.options:
+        z = np.asarray(_hinge_arguments(case, inputs, options))
+        assert np.abs(z).min() > 0.05, options
+        if case.name == "triplet_margin_loss":  # both sides of the hinge are exercised in (N, D)
+            assert z.ndim == 0 or ((z > 0).any() and (z < 0).any()), options
+
+
+# --- subgradients at the kinks: exactly what PyTorch's autograd picks ---------------------------
+
+
+def _triplet_at(anchor, positive, negative, **options):
+    arrays = [np.asarray(x, dtype=np.float64) for x in (anchor, positive, negative)]
+    ours = triplet_margin_loss_grad(*arrays, reduction="sum", **options)
+    return ours, _autograd(F.triplet_margin_loss, *arrays, reduction="sum", **options)
+
+
+@pytest.mark.parametrize(
+    ("a", "p", "n", "options"),
+    [
+        # margin + d(a,p) - d(a,n) = 1 + 1 - 2 = 0 exactly: the hinge counts as active
+        ([[0.0, 0.0]], [[1.0, 0.0]], [[0.0, 2.0]], dict(eps=0.0)),
+        # swap tie d(a,n) = d(p,n) = sqrt(2): at::min splits the gradient in half
+        ([[0.0, 0.0]], [[0.0, 2.0]], [[1.0, 1.0]], dict(eps=0.0, swap=True)),
+        # zero anchor-positive distance for each p: that norm contributes 0
+        *[([[1.0, 2.0]], [[1.0, 2.0]], [[0.5, 0.0]], dict(eps=0.0, margin=5.0, p=q))
+          for q in (0.5, 1.0, 1.5, 2.0, 3.0, math.inf)],
+        # one zero component of the difference for each p: that component gets 0
+        *[([[1.0, 2.0]], [[1.0, 0.0]], [[0.5, 0.0]], dict(eps=0.0, margin=5.0, p=q))
+          for q in (0.5, 1.0, 1.5, 2.0, 3.0)],
+        # max norm with a tie |1| = |-1|: the gradient is shared equally
+        ([[1.0, -1.0, 0.5]], [[0.0, 0.0, 0.0]], [[0.3, 0.3, 0.3]],
+         dict(eps=0.0, margin=5.0, p=math.inf)),
+    ],
+)
+def test_triplet_subgradient_at_kinks_is_pytorchs(a, p, n, options):
+    ours, theirs = _triplet_at(a, p, n, **options)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+
+
+def test_triplet_kink_is_active_and_tie_is_half():
+    ours, _ = _triplet_at([[0.0, 0.0]], [[1.0, 0.0]], [[0.0, 2.0]], eps=0.0)
+    np.testing.assert_array_equal(ours, [[-1.0, 1.0]])  # -(p - a)/1 + (n - a)/2, active
+    ours, _ = _triplet_at([[0.0, 0.0]], [[0.0, 2.0]], [[1.0, 1.0]], eps=0.0, swap=True)
+    s = 0.5 / math.sqrt(2)
+    np.testing.assert_allclose(ours, [[s, -1.0 + s]], rtol=1e-15)
+
+
+def test_margin_ranking_subgradient_at_kink():
+    x1, x2, y = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.5, 2.0]), np.array([1.0, -1.0, 1.0])
+    for margin in (0.0, 1.0):  # the first pair is a tie (margin 0), the third sits at margin 1
+        ours = margin_ranking_loss_grad(x1, x2, y, margin=margin, reduction="sum")
+        theirs = _autograd(F.margin_ranking_loss, x1, x2, y, margin=margin, reduction="sum")
+        np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(ours, [-1.0, 1.0, -1.0])
+
+
+def test_hinge_subgradient_at_kink():
+    x, y = np.array([1.0, 0.5, 2.0, 1.0]), np.array([-1.0, -1.0, -1.0, 1.0])
+    ours = hinge_embedding_loss_grad(x, y, reduction="sum")
+    np.testing.assert_array_equal(ours, _autograd(F.hinge_embedding_loss, x, y, reduction="sum"))
+    np.testing.assert_array_equal(ours, [-1.0, -1.0, 0.0, 1.0])
+
+
+def test_cosine_subgradient_at_kink_and_at_zero_vector():
+    # row 0: orthogonal pair, label -1, margin 0: cos = margin exactly, the hinge is active
+    x1 = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    x2 = np.array([[0.0, 1.0], [1.0, 1.0], [1.0, 1.0]])
+    y = np.array([-1.0, 1.0, 1.0])
+    ours = cosine_embedding_loss_grad(x1, x2, y, reduction="sum")
+    theirs = _autograd(F.cosine_embedding_loss, x1, x2, y, reduction="sum")
+    np.testing.assert_allclose(ours, theirs, rtol=1e-14, atol=1e-20)
+    np.testing.assert_allclose(ours[0], [0.0, 1.0], atol=1e-20)
+    # at u = 0 the gradient is -v / (sqrt(eps) |v|_eps) with PyTorch's float32 eps
+    eps = float(np.float32(1e-12))
+    np.testing.assert_allclose(ours[2], -x2[2] / math.sqrt(eps * (2 + eps)), rtol=1e-15)
+    assert np.all(np.isfinite(ours[2])) and np.abs(ours[2]).max() > 1e5  # eps keeps 0 finite
+
+
+# --- gradients against autograd away from the kinks (random, hypothesis) -------------------------
+
+_floats = st.floats(-3.0, 3.0, allow_nan=False)
+
+
+def _arrays(n, d):
+    return st.lists(_floats, min_size=n * d, max_size=n * d).map(
+        lambda v: np.array(v).reshape(n, d))
+
+
+@given(_arrays(4, 3), _arrays(4, 3), _arrays(4, 3),
+       st.sampled_from([1.0, 2.0, 3.0, math.inf]), st.booleans(), st.floats(0.1, 2.0))
+def test_triplet_grad_matches_autograd(a, p, n, q, swap, margin):
+    options = dict(p=q, swap=swap, margin=margin)
+    dp = F.pairwise_distance(_t(a), _t(p), q, 1e-6)
+    dn = F.pairwise_distance(_t(a), _t(n), q, 1e-6)
+    ds = F.pairwise_distance(_t(p), _t(n), q, 1e-6)
+    z = margin + dp - (torch.minimum(dn, ds) if swap else dn)
+    if (z.abs().min() < 1e-6 or (dp.min() < 1e-6) or (dn.min() < 1e-6)
+            or (swap and (dn - ds).abs().min() < 1e-9)):
+        return  # at or next to a kink: covered by the exact kink tests above
+    if q == math.inf:  # the max norm's kink: two components of equal magnitude
+        for v in (a - p, a - n):
+            top = np.sort(np.abs(v + 1e-6), axis=1)
+            if np.min(top[:, -1] - top[:, -2]) < 1e-9:
+                return
+    ours = triplet_margin_loss_grad(a, p, n, reduction="sum", **options)
+    theirs = _autograd(F.triplet_margin_loss, a, p, n, reduction="sum", **options)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+# --- properties -------------------------------------------------------------------------------
+
+
+@given(_arrays(5, 3), _arrays(5, 3), st.floats(0.1, 2.0), st.sampled_from([1.0, 2.0, math.inf]),
+       st.floats(0.0, 1.0))
+def test_triplet_zero_loss_when_margin_met(a, p, margin, q, extra):
+    # put the negative along a unit direction u at distance d(a,p) + margin + extra + slack
+    # from the anchor: ||k u||_q >= k ||u||_inf, so a gap of k >= d_p + margin + 1 suffices
+    dp = np.asarray(F.pairwise_distance(_t(a), _t(p), q, 0.0))
+    n = a.copy()
+    n[:, 0] += dp + margin + extra + 1e-3
+    loss = triplet_margin_loss(a, p, n, margin=margin, p=q, eps=0.0, reduction="none")
+    assert np.all(loss == 0)
+    assert np.all(triplet_margin_loss_grad(a, p, n, margin=margin, p=q, eps=0.0) == 0)
+
+
+@given(_arrays(5, 3), _arrays(5, 3), _arrays(5, 3), st.floats(0.1, 2.0),
+       st.sampled_from([1.0, 2.0, 3.0, math.inf]))
+def test_swap_never_decreases_the_loss(a, p, n, margin, q):
+    plain = triplet_margin_loss(a, p, n, margin=margin, p=q, reduction="none")
+    swapped = triplet_margin_loss(a, p, n, margin=margin, p=q, swap=True, reduction="none")
+    assert np.all(swapped >= plain)
+
+
+@given(st.lists(st.tuples(_floats, _floats, st.sampled_from([-1.0, 1.0])), min_size=1,
+                max_size=8), st.floats(0.0, 2.0))
+def test_margin_ranking_zero_when_margin_met(rows, margin):
+    x2 = np.array([r[1] for r in rows])
+    y = np.array([r[2] for r in rows])
+    x1 = x2 + y * (margin + np.abs([r[0] for r in rows]) + 1e-3)  # y (x1 - x2) > margin
+    assert float(margin_ranking_loss(x1, x2, y, margin=margin, reduction="sum")) == 0
+    assert np.all(margin_ranking_loss_grad(x1, x2, y, margin=margin)[y * (x1 - x2) > margin] == 0)
+
+
+@given(st.lists(st.floats(0.0, 5.0), min_size=1, max_size=8), st.floats(0.0, 2.0))
+def test_hinge_zero_for_far_dissimilar_pairs(extra, margin):
+    x = margin + np.array(extra) + 1e-9
+    y = -np.ones_like(x)
+    assert float(hinge_embedding_loss(x, y, margin=margin, reduction="sum")) == 0
+    assert np.all(hinge_embedding_loss_grad(x, y, margin=margin) == 0)
+
+
+@given(_arrays(4, 3), _arrays(4, 3), st.floats(-1.0, 1.0))
+def test_cosine_zero_for_dissimilar_pairs_below_margin(x1, x2, margin):
+    cos = np.asarray(F.cosine_similarity(_t(x1), _t(x2), dim=1, eps=1e-300))
+    y = -np.ones(4)
+    loss = np.asarray(cosine_embedding_loss(x1, x2, y, margin=margin, reduction="none"))
+    assert np.all(loss[cos < margin - 1e-9] == 0)
+    assert np.all(loss >= 0)
+
+
+@given(_arrays(4, 3), _arrays(4, 3), _arrays(4, 3))
+def test_sum_is_mean_times_n(a, p, n):
+    total = float(triplet_margin_loss(a, p, n, reduction="sum"))
+    mean = float(triplet_margin_loss(a, p, n, reduction="mean"))
+    assert total == pytest.approx(4 * mean, rel=1e-12, abs=1e-12)
+
+
+def test_hinge_family_is_one_idea():
+    # hinge embedding on d = distance equals margin ranking of (margin, d) for dissimilar pairs
+    d = np.array([0.2, 0.9, 1.7])
+    hinge = hinge_embedding_loss(d, -np.ones(3), margin=1.0, reduction="none")
+    ranking = margin_ranking_loss(np.ones(3), d, -np.ones(3), margin=0.0, reduction="none")
+    np.testing.assert_array_equal(hinge, np.maximum(0, 1 - d))
+    np.testing.assert_allclose(ranking, np.maximum(0, 1 - d))
+
+
+# --- accuracy where PyTorch overflows or underflows --------------------------------------------
+
+
+def _mp_norm(v, p):
+    return mpmath.fsum(mpmath.fabs(mpmath.mpf(x)) ** p for x in v) ** (mpmath.mpf(1) / p)
+
+
+@pytest.mark.parametrize(("p", "scale"), [(1.5, 1e26), (2.0, 1e19), (3.0, 1e13)])
+def test_triplet_distance_does_not_overflow_in_float32(p, scale):
+    a = torch.tensor([[3.0, 3.0]], dtype=torch.float32) * scale
+    pos = torch.zeros(1, 2, dtype=torch.float32)
+    neg = torch.tensor([[2.0, 3.0]], dtype=torch.float32) * scale
+    # PyTorch sums |v|^p, which overflows although both distances fit in float32
+    assert not torch.isfinite(F.triplet_margin_loss(a, pos, neg, p=p, eps=0.0))
+    exact = (1 + _mp_norm((a - pos)[0].double().tolist(), p)
+             - _mp_norm((a - neg)[0].double().tolist(), p))
+    ours = triplet_margin_loss(a, pos, neg, p=p, eps=0.0)
+    assert ours.dtype == torch.float32
+    assert float(ours) == pytest.approx(float(exact), rel=1e-6)
+    assert torch.all(torch.isfinite(triplet_margin_loss_grad(a, pos, neg, p=p, eps=0.0)))
+
+
+def test_triplet_distance_does_not_underflow_in_float64():
+    a, pos, neg = np.array([[3e-200, 4e-200]]), np.zeros((1, 2)), np.array([[-1e-199, 0.0]])
+    # d(a,p) = 5e-200 and d(a,n) = sqrt(1.3^2 + 0.4^2) e-199; PyTorch squares to 0
+    torch_dp = F.pairwise_distance(_t(a), _t(pos), 2.0, 0.0)
+    assert float(torch_dp) == 0.0
+    ours = triplet_margin_loss(a, pos, neg, eps=0.0, margin=1e-199, reduction="none")
+    exact = mpmath.mpf("1e-199") + _mp_norm([3e-200, 4e-200], 2) - _mp_norm([1.3e-199, 4e-200], 2)
+    assert float(ours[0]) == pytest.approx(float(exact), rel=1e-14)
+
+
+def test_cosine_does_not_overflow_in_float32():
+    x = torch.tensor([[1e10, 0.0]], dtype=torch.float32)
+    y = torch.tensor([1.0])
+    assert float(F.cosine_embedding_loss(x, x, y)) == 1.0  # PyTorch: the product overflows
+    assert float(cosine_embedding_loss(x, x, y)) == 0.0  # the true 1 - cos(x, x)
+
+
+def test_cosine_eps_is_pytorchs():
+    x1 = np.array([[3e-7, 0.0], [1.0, 2.0]])
+    x2 = np.array([[2e-7, 1e-7], [0.0, 0.0]])
+    y = np.array([1.0, 1.0])
+    ours = cosine_embedding_loss(x1, x2, y, reduction="none")
+    eps = mpmath.mpf(float(np.float32(1e-12)))  # what PyTorch adds, in float64 too
+    for row in range(2):
+        u, v = [mpmath.mpf(t) for t in x1[row]], [mpmath.mpf(t) for t in x2[row]]
+        dot = mpmath.fsum(a * b for a, b in zip(u, v, strict=True))
+        cos = dot / mpmath.sqrt((mpmath.fsum(a * a for a in u) + eps)
+                                * (mpmath.fsum(b * b for b in v) + eps))
+        assert float(ours[row]) == pytest.approx(float(1 - cos), rel=1e-14)
+    np.testing.assert_allclose(ours, F.cosine_embedding_loss(_t(x1), _t(x2), _t(y),
+                                                             reduction="none"), rtol=1e-14)
+
+
+# --- types, dtypes, torch.compile ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x.astype(np.float32),
+    lambda x: torch.from_numpy(x).to(torch.float32),
+    lambda x: torch.from_numpy(x),
+])
+def test_type_and_dtype_are_preserved(make):
+    rng = np.random.default_rng(3)
+    a, p, n = (make(rng.normal(size=(3, 4))) for _ in range(3))
+    y = make(np.array([1.0, -1.0, 1.0]))
+    for out in (triplet_margin_loss(a, p, n), triplet_margin_loss_grad(a, p, n, swap=True),
+                cosine_embedding_loss(a, p, y), cosine_embedding_loss_grad(a, p, y),
+                margin_ranking_loss(a[:, 0], p[:, 0], y),
+                margin_ranking_loss_grad(a[:, 0], p[:, 0], y),
+                hinge_embedding_loss(a[:, 0], y), hinge_embedding_loss_grad(a[:, 0], y)):
+        assert type(out) in (type(a), np.float32, np.float64) or isinstance(out, type(a))
+        assert out.dtype == a.dtype
+
+
+def test_integer_labels_are_accepted_like_float_labels():
+    x1, x2 = np.array([0.3, -0.2]), np.array([0.1, 0.4])
+    for y in (np.array([-1, 1]), np.array([-1.0, 1.0])):
+        assert float(margin_ranking_loss(x1, x2, y)) == pytest.approx(0.4)
+    assert float(hinge_embedding_loss(x1, np.array([1, -1]))) == pytest.approx(0.75)
+
+
+@pytest.mark.filterwarnings("ignore:Dynamo detected a call to a `functools.lru_cache`")
+def test_torch_keeps_autograd_and_runs_under_compile():
+    rng = np.random.default_rng(4)
+    a = torch.from_numpy(rng.normal(size=(5, 3))).requires_grad_(True)
+    p, n = (torch.from_numpy(rng.normal(size=(5, 3))) for _ in range(2))
+    compiled = torch.compile(lambda a, p, n: triplet_margin_loss(a, p, n, swap=True),
+                             fullgraph=True, backend="eager")
+    loss = compiled(a, p, n)
+    loss.backward()
+    expected = triplet_margin_loss_grad(a.detach(), p, n, swap=True)
+    torch.testing.assert_close(a.grad, expected)
+    y = torch.tensor([1.0, -1.0, 1.0, -1.0, -1.0], dtype=T64)
+    cosine = torch.compile(lambda a, b, y: cosine_embedding_loss(a, b, y, validate=False),
+                           fullgraph=True, backend="eager")
+    torch.testing.assert_close(cosine(a, p, y), F.cosine_embedding_loss(a, p, y))
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+A = np.zeros((3, 4))
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    # labels outside {-1, 1}
+    (lambda: margin_ranking_loss(np.ones(3), np.zeros(3), np.array([1.0, 0.0, -1.0])),
+     ValueError, r"target must hold only the values \{-1, 1\}; got 0.0"),
+    (lambda: hinge_embedding_loss(np.ones(2), np.array([1.0, 2.0])),
+     ValueError, r"target must hold only the values \{-1, 1\}; got 2.0"),
+    (lambda: cosine_embedding_loss(A + 1, A + 1, np.array([1, -1, 0])),
+     ValueError, r"target must hold only the values \{-1, 1\}; got 0.0"),
+    (lambda: cosine_embedding_loss(A + 1, A + 1, np.array([1.0, np.nan, 1.0])),
+     ValueError, r"target must hold only the values \{-1, 1\}; got nan"),
+    (lambda: hinge_embedding_loss(np.ones(2), np.array([True, False])),
+     TypeError, "target must hold the labels -1 and 1 as floats or ints; got dtype bool"),
+    # mismatched embedding sizes
+    (lambda: triplet_margin_loss(A, np.zeros((3, 5)), A),
+     ValueError, r"anchor and positive must have the same shape .*got anchor \(3, 4\) and positive \(3, 5\)"),
+    (lambda: triplet_margin_loss(A, A, np.zeros((2, 4))),
+     ValueError, r"anchor and negative must have the same shape"),
+    (lambda: triplet_margin_loss(A, A, np.zeros(4)),
+     ValueError, r"anchor and negative must have the same shape"),
+    (lambda: cosine_embedding_loss(A, np.zeros((3, 2)), np.ones(3)),
+     ValueError, r"input1 and input2 must have the same shape .*got input1 \(3, 4\) and input2 \(3, 2\)"),
+    (lambda: cosine_embedding_loss(A, A, np.ones(2)),
+     ValueError, r"target must hold one label per pair, shape \(3,\) for input1 \(3, 4\); got target \(2,\)"),
+    (lambda: cosine_embedding_loss(np.ones(4), np.ones(4), np.ones(1)),
+     ValueError, r"target must hold one label per pair, shape \(\) for input1 \(4,\); got target \(1,\)"),
+    (lambda: triplet_margin_loss(np.zeros((2, 3, 4)), np.zeros((2, 3, 4)), np.zeros((2, 3, 4))),
+     ValueError, r"anchor must be a batch of embeddings \(N, D\) or one embedding \(D,\); got shape \(2, 3, 4\)"),
+    (lambda: margin_ranking_loss(np.ones(3), np.ones(3), np.ones((3, 1))),
+     ValueError, r"input1 and target must have the same shape"),
+    # p, eps, margin, swap
+    (lambda: triplet_margin_loss(A, A, A, p=0.0),
+     ValueError, r"p must be a number > 0 .*got 0.0"),
+    (lambda: triplet_margin_loss(A, A, A, p=-1),
+     ValueError, r"p must be a number > 0 .*got -1"),
+    (lambda: triplet_margin_loss(A, A, A, p=float("nan")), ValueError, r"p must be a number > 0"),
+    (lambda: triplet_margin_loss(A, A, A, p="2"), TypeError, r"p must be a real number; got str"),
+    (lambda: triplet_margin_loss(A, A, A, eps=-1e-6),
+     ValueError, r"eps must be a finite number >= 0; got -1e-06"),
+    (lambda: triplet_margin_loss(A, A, A, margin=0.0),
+     ValueError, r"margin must be a finite number > 0 .*got 0.0"),
+    (lambda: triplet_margin_loss(A, A, A, margin=-1.0), ValueError, r"margin must be a finite number > 0"),
+    (lambda: triplet_margin_loss(A, A, A, swap=1), TypeError, r"swap must be a bool; got int"),
+    (lambda: margin_ranking_loss(np.ones(3), np.ones(3), np.ones(3), margin=-0.1),
+     ValueError, r"margin must be a finite number >= 0; got -0.1"),
+    (lambda: hinge_embedding_loss(np.ones(3), np.ones(3), margin=-1.0),
+     ValueError, r"margin must be a finite number >= 0; got -1.0"),
+    (lambda: cosine_embedding_loss(A, A, np.ones(3), margin=1.5),
+     ValueError, r"margin must be within \[-1, 1\] \(a cosine similarity\); got 1.5"),
+    (lambda: cosine_embedding_loss(A, A, np.ones(3), margin=-1.01),
+     ValueError, r"margin must be within \[-1, 1\]"),
+    # types
+    (lambda: triplet_margin_loss(A.astype(np.int64), A, A),
+     TypeError, r"anchor must have a real floating dtype .*got int64"),
+    (lambda: triplet_margin_loss(A, A.astype(np.float32), A),
+     TypeError, r"positive must have the dtype of anchor \(float64\); got float32"),
+    (lambda: cosine_embedding_loss(A, A.astype(np.int32), np.ones(3)),
+     TypeError, r"input2 must have a real floating dtype"),
+    (lambda: margin_ranking_loss(np.ones(2, dtype=np.int64), np.ones(2), np.ones(2)),
+     TypeError, r"input1 must have a real floating dtype"),
+    (lambda: margin_ranking_loss([1.0], np.ones(1), np.ones(1)),
+     TypeError, r"expected a NumPy array or a torch tensor, got list"),
+    (lambda: triplet_margin_loss(torch.zeros(3, 4, dtype=T64), A, A),
+     TypeError, r"all arrays must come from one library"),
+    # empty
+    (lambda: triplet_margin_loss(np.zeros((3, 0)), np.zeros((3, 0)), np.zeros((3, 0))),
+     ValueError, r"anchor must not be empty; got shape \(3, 0\)"),
+])
+def test_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_validate_false_skips_the_label_check_and_matches_pytorch():
+    x, y = np.array([0.5, 2.0]), np.array([0.0, 0.0])  # PyTorch adds both terms for label 0
+    ours = hinge_embedding_loss(x, y, validate=False, reduction="none")
+    np.testing.assert_allclose(ours, F.hinge_embedding_loss(_t(x), _t(y), reduction="none"))
