@@ -78,7 +78,130 @@ def _reductions(**fixed: Any) -> list[dict[str, Any]]:
 STANDARD = frozenset({"reduction", "float_input", "non_empty"})
 
 # --- information (lossbook/information.py) ----------------------------------------------------
-INFORMATION: list[Case] = []
+import math as _info_pymath  # noqa: E402
+import warnings as _info_warnings  # noqa: E402
+
+import torch as _info_torch  # noqa: E402
+import torch.nn.functional as _info_F  # noqa: E402
+
+from lossbook import _math as _info_math  # noqa: E402
+from lossbook import information as _information  # noqa: E402
+
+
+def _info_ln_base(base: float | None) -> float:
+    return 1.0 if base is None else _info_pymath.log(base)
+
+
+def torch_surprisal(p, *, base=None, validate=True):
+    """-log p in PyTorch."""
+    return -_info_torch.log(p) / _info_ln_base(base)
+
+
+def torch_entropy(p, *, axis=-1, base=None, validate=True):
+    """torch.special.entr summed along axis (Categorical.entropy() renormalises, see tests)."""
+    return _info_torch.special.entr(p).sum(dim=axis) / _info_ln_base(base)
+
+
+def torch_cross_entropy_between(p, q, *, axis=-1, base=None, validate=True):
+    """-sum xlogy(p, q) in PyTorch."""
+    return -_info_torch.special.xlogy(p, q).sum(dim=axis) / _info_ln_base(base)
+
+
+def torch_kl_divergence(p, q, *, axis=-1, base=None, validate=True):
+    """F.kl_div(log q, p) pointwise, summed along axis."""
+    return _info_F.kl_div(_info_torch.log(q), p, reduction="none").sum(dim=axis) / _info_ln_base(base)
+
+
+def torch_js_divergence(p, q, *, axis=-1, base=None, validate=True):
+    """Jensen-Shannon from F.kl_div: (KL(p||m) + KL(q||m)) / 2, m = (p + q) / 2."""
+    log_m = _info_torch.log((p + q) / 2)
+    kl_pm = _info_F.kl_div(log_m, p, reduction="none").sum(dim=axis)
+    kl_qm = _info_F.kl_div(log_m, q, reduction="none").sum(dim=axis)
+    return 0.5 * (kl_pm + kl_qm) / _info_ln_base(base)
+
+
+def torch_kl_div(input, target, *, reduction="mean", log_target=False, validate=True):
+    """F.kl_div, with its warning about reduction="mean" silenced (the tests know)."""
+    with _info_warnings.catch_warnings():
+        _info_warnings.filterwarnings("ignore", message="reduction: 'mean' divides")
+        return _info_F.kl_div(input, target, reduction=reduction, log_target=log_target)
+
+
+def _info_probabilities(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Probabilities in about [0.05, 0.95], away from 0 where log and its gradient blow up."""
+    return rng.uniform(0.05, 0.95, size=shape)
+
+
+def _info_distribution_pair(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    p = _info_math.softmax(rng.normal(size=(3, 5)))
+    q = _info_math.softmax(rng.normal(size=(3, 5)))
+    return p, q
+
+
+# gradcheck perturbs p off the simplex, so the distribution functions are registered with
+# validate=False; test_information.py checks validation and validate=True values. Their
+# gradients are with respect to q, the second argument, which the registry cannot express:
+# test_information.py holds them against autograd and gradcheck.
+_INFO_DISTRIBUTION_OPTIONS = [
+    {"validate": False},
+    {"axis": 0, "validate": False},
+    {"base": 2, "validate": False},
+    {"axis": -2, "base": 10.0, "validate": False},
+]
+_KL_DIV_REDUCTIONS = ("none", "mean", "sum", "batchmean")
+
+INFORMATION: list[Case] = [
+    Case(
+        _information.surprisal, torch_surprisal,
+        make_inputs=lambda rng: (_info_probabilities(rng, (3, 4)),),
+        grad=_information.surprisal_grad,
+        options=[{}, {"base": 2}, {"base": 10.0}],
+        tags=frozenset({"non_empty"}),
+    ),
+    Case(
+        _information.entropy, torch_entropy,
+        make_inputs=lambda rng: (_info_math.softmax(rng.normal(size=(3, 5))),),
+        grad=_information.entropy_grad,
+        options=_INFO_DISTRIBUTION_OPTIONS,
+        tags=frozenset({"non_empty"}),
+    ),
+    Case(
+        _information.cross_entropy_between, torch_cross_entropy_between,
+        make_inputs=_info_distribution_pair,
+        options=_INFO_DISTRIBUTION_OPTIONS,
+        tags=frozenset({"non_empty"}),
+    ),
+    Case(
+        _information.kl_divergence, torch_kl_divergence,
+        make_inputs=_info_distribution_pair,
+        options=_INFO_DISTRIBUTION_OPTIONS,
+        tags=frozenset({"non_empty"}),
+    ),
+    Case(
+        _information.js_divergence, torch_js_divergence,
+        make_inputs=_info_distribution_pair,
+        options=_INFO_DISTRIBUTION_OPTIONS,
+        tags=frozenset({"non_empty"}),
+    ),
+    # kl_div with probability targets ...
+    Case(
+        _information.kl_div, torch_kl_div,
+        make_inputs=lambda rng: (_info_math.log_softmax(rng.normal(size=(4, 5))),
+                                 _info_math.softmax(rng.normal(size=(4, 5)))),
+        grad=_information.kl_div_grad,
+        options=[{"reduction": r} for r in _KL_DIV_REDUCTIONS],
+        tags=STANDARD | {"elementwise"},
+    ),
+    # ... and with log-probability targets (log_target=True), a second entry with its own inputs.
+    Case(
+        _information.kl_div, torch_kl_div,
+        make_inputs=lambda rng: (_info_math.log_softmax(rng.normal(size=(4, 5))),
+                                 _info_math.log_softmax(rng.normal(size=(4, 5)))),
+        grad=_information.kl_div_grad,
+        options=[{"reduction": r, "log_target": True} for r in _KL_DIV_REDUCTIONS],
+        tags=frozenset({"elementwise", "non_empty"}),
+    ),
+]
 
 # --- classification (lossbook/classification.py) ----------------------------------------------
 import torch as _torch  # noqa: E402
