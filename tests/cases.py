@@ -424,7 +424,107 @@ REGRESSION: list[Case] = [
 ]
 
 # --- focal (lossbook/focal.py) ----------------------------------------------------------------
-FOCAL: list[Case] = []
+import torch as _focal_torch  # noqa: E402
+
+from lossbook import focal as _focal  # noqa: E402
+
+
+def torchvision_sigmoid_focal_loss(input, target, *, alpha=0.25, gamma=2.0, reduction="none"):
+    """torchvision.ops.sigmoid_focal_loss, reproduced: torchvision has no CPU wheel here.
+
+    Formula copied from pytorch/vision torchvision/ops/focal_loss.py (itself from fvcore,
+    RetinaNet, arXiv:1708.02002), with lossbook's ``alpha=None`` mapped to its ``alpha=-1``::
+
+        p = torch.sigmoid(inputs)
+        ce_loss = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+        p_t = p * targets + (1 - p) * (1 - targets)
+        loss = ce_loss * ((1 - p_t) ** gamma)
+        if alpha >= 0:
+            alpha_t = alpha * targets + (1 - alpha) * (1 - targets)
+            loss = alpha_t * loss
+        # then "mean" -> loss.mean(), "sum" -> loss.sum()
+    """
+    import torch.nn.functional as F
+
+    alpha = -1 if alpha is None else alpha
+    p = _focal_torch.sigmoid(input)
+    ce_loss = F.binary_cross_entropy_with_logits(input, target, reduction="none")
+    p_t = p * target + (1 - p) * (1 - target)
+    loss = ce_loss * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        alpha_t = alpha * target + (1 - alpha) * (1 - target)
+        loss = alpha_t * loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def monai_softmax_focal_loss(input, target, *, alpha=None, gamma=2.0, ignore_index=-100,
+                             reduction="mean"):
+    """MONAI's per-element softmax focal term (monai.losses.focal_loss.softmax_focal_loss).
+
+    MONAI's ``FocalLoss`` module casts to float32 and averages over the class dimension too, so
+    the registry uses its float64-clean core function: one-hot targets, per-class alpha (a
+    scalar lossbook alpha becomes C equal weights, since MONAI reads a scalar as
+    (1 - alpha, alpha, ..., alpha)), then lossbook's reductions (mean over non-ignored
+    elements). tests/test_focal.py holds lossbook against the ``FocalLoss`` module itself.
+    """
+    from monai.losses.focal_loss import softmax_focal_loss
+
+    num_classes = input.shape[1]
+    valid = target != ignore_index
+    safe = _focal_torch.where(valid, target, _focal_torch.zeros_like(target))
+    onehot = _focal_torch.nn.functional.one_hot(safe, num_classes).movedim(-1, 1).to(input.dtype)
+    if alpha is not None and not isinstance(alpha, _focal_torch.Tensor):
+        alpha = _focal_torch.full((num_classes,), float(alpha), dtype=input.dtype)
+    loss = softmax_focal_loss(input, onehot, gamma, alpha).sum(1) * valid
+    if reduction == "mean":
+        return loss.sum() / valid.sum()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _sigmoid_focal_inputs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    x = 2.0 * rng.normal(size=(6, 4))
+    t = rng.integers(0, 2, size=(6, 4)).astype(np.float64)
+    t[:, -1] = rng.uniform(0.05, 0.95, size=6)  # soft targets: torchvision's formula takes them
+    return x, t
+
+
+def _focal_inputs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    x = 2.0 * rng.normal(size=(5, 3, 2))
+    y = rng.integers(0, 3, size=(5, 2))
+    y[0, 1] = -100  # one ignored element (the default ignore_index)
+    return x, y
+
+
+FOCAL: list[Case] = [
+    Case(
+        _focal.sigmoid_focal_loss, torchvision_sigmoid_focal_loss, _sigmoid_focal_inputs,
+        grad=_focal.sigmoid_focal_loss_grad,
+        options=[
+            *_reductions(),
+            *_reductions(alpha=None, gamma=0.0),
+            *_reductions(alpha=0.75, gamma=0.5),
+            dict(alpha=None, gamma=3.5, reduction="mean"),
+        ],
+        tags=STANDARD | {"elementwise"},
+    ),
+    Case(
+        _focal.focal_loss, monai_softmax_focal_loss, _focal_inputs,
+        grad=_focal.focal_loss_grad,
+        options=[
+            *_reductions(),
+            *_reductions(gamma=0.0),
+            *_reductions(alpha=np.array([0.2, 0.5, 0.9]), gamma=0.5),
+            dict(alpha=0.25, gamma=1.0, reduction="mean"),
+        ],
+        tags=STANDARD,
+    ),
+]
 
 # --- segmentation (lossbook/segmentation.py) --------------------------------------------------
 from lossbook import segmentation as _segmentation  # noqa: E402
