@@ -588,14 +588,14 @@ def cross_entropy(
         q = target if eps == 0 else target * (1 - eps) + eps / n_classes
         q = xp.astype(q, input.dtype)
         wq = q if wb is None else q * wb
-        terms = xp.where(wq == 0, zero, -wq * logp)  # 0 * log 0 = 0
+        terms = -wq * xp.where(wq == 0, zero, logp)  # 0 * log 0 = 0, no 0 * inf
         losses = xp.sum(terms, axis=cd)
         if reduction == "none":
             return losses
         total = xp.sum(losses)
         if reduction == "sum":
             return total
-        return total / (math.prod(int(d) for d in input.shape) // n_classes)
+        return total / (math.prod(input.shape) // n_classes)
 
     selected, valid, w_y = _target_weights(p, input, target, ignore_index)
     neg_logp_w = -logp if wb is None else -logp * wb
@@ -674,7 +674,7 @@ def cross_entropy_grad(
         wq = q if wb is None else q * wb
         g = s * xp.sum(wq, axis=cd, keepdims=True) - wq
         if reduction == "mean":
-            g = g / (math.prod(int(d) for d in input.shape) // n_classes)
+            g = g / (math.prod(input.shape) // n_classes)
         return g
 
     selected, valid, w_y = _target_weights(p, input, target, ignore_index)
