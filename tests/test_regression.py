@@ -366,9 +366,6 @@ def test_bad_arrays_are_refused(ours, grad, theirs, options):
 # --- torch.compile ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=torch._dynamo.exc.Unsupported,
-                   reason="the shared check_non_empty calls math.prod on a generator, which "
-                          "Dynamo cannot trace; remove this mark once _validation is fixed")
 def test_runs_under_torch_compile_without_graph_break():
     def everything(x, y):
         return (mse_loss(x, y) + l1_loss(x, y) + smooth_l1_loss(x, y, beta=0.5)
