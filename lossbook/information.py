@@ -194,7 +194,7 @@ def surprisal(p: Array, *, base: float | None = None, validate: bool = True) -> 
     if validate:
         check_probabilities(p, "p")
     with _quiet(p):
-        out = -xp.log(p)
+        out = 0.0 - xp.log(p)  # 0 - log 1 = +0.0, where -log 1 would print as -0.0
     return out if base is None else out / ln_b
 
 
@@ -281,7 +281,7 @@ def entropy(p: Array, *, axis: int = -1, base: float | None = None, validate: bo
     xp = _distribution(p, axis, validate)
     ln_b = _log_base(base)
     with _quiet(p):
-        h = -xp.sum(xlogy(p, p), axis=axis)
+        h = 0.0 - xp.sum(xlogy(p, p), axis=axis)  # +0.0, not -0.0, for a certain outcome
     return h if base is None else h / ln_b
 
 
@@ -380,7 +380,7 @@ def cross_entropy_between(
     xp = _pair(p, q, axis, validate)
     ln_b = _log_base(base)
     with _quiet(p):
-        h = -xp.sum(xlogy(p, q), axis=axis)
+        h = 0.0 - xp.sum(xlogy(p, q), axis=axis)
     return h if base is None else h / ln_b
 
 
