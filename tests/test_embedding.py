@@ -427,3 +427,14 @@ def test_validate_false_skips_the_label_check_and_matches_pytorch():
     x, y = np.array([0.5, 2.0]), np.array([0.0, 0.0])  # PyTorch adds both terms for label 0
     ours = hinge_embedding_loss(x, y, validate=False, reduction="none")
     np.testing.assert_allclose(ours, F.hinge_embedding_loss(_t(x), _t(y), reduction="none"))
+
+
+def test_triplet_distance_with_large_p_does_not_overflow():
+    # pytorch/pytorch#184036: |v|^p overflows float32 for p ~ 100 even at unit scale
+    a = torch.tensor([[2.0, -1.5, 1.0]])
+    pos, neg = torch.tensor([[-2.0, 1.5, -1.0]]), torch.tensor([[2.5, -1.5, 1.0]])
+    assert not torch.isfinite(F.triplet_margin_loss(a, pos, neg, p=100.0, eps=0.0))
+    exact = (1 + _mp_norm((a - pos)[0].double().tolist(), 100)
+             - _mp_norm((a - neg)[0].double().tolist(), 100))
+    ours = triplet_margin_loss(a, pos, neg, p=100.0, eps=0.0)
+    assert float(ours) == pytest.approx(float(exact), rel=1e-6)
