@@ -115,13 +115,7 @@ def _embedding_shapes(names: tuple[str, ...], *arrays: Array) -> None:
                 f"{names[0]} and {name} must have the same shape (same embedding size, no "
                 f"broadcasting); got {names[0]} {shape_str(first)} and {name} {shape_str(x)}"
             )
-    _check_non_empty(first, names[0])
-
-
-def _check_non_empty(x: Array, name: str) -> None:
-    """``check_non_empty`` without its generator expression, which breaks a torch.compile graph."""
-    if 0 in tuple(x.shape):
-        check_non_empty(x, name)  # raises with the shared message
+    check_non_empty(first, names[0])
 
 
 # --- triplet margin loss ----------------------------------------------------------------------
@@ -379,7 +373,7 @@ def _ranking_check(input1, input2, target, margin, reduction, validate):
     check_same_shape(input1, input2, ("input1", "input2"))
     namespace(input1, target)
     check_same_shape(input1, target, ("input1", "target"))
-    _check_non_empty(input1, "input1")
+    check_non_empty(input1, "input1")
     check_non_negative(margin, "margin")
     y = _check_labels(xp, target, input1, validate)
     return xp, y
@@ -500,7 +494,7 @@ def _hinge_check(input, target, margin, reduction, validate):
     check_reduction(reduction)
     namespace(input, target)
     check_same_shape(input, target)
-    _check_non_empty(input, "input")
+    check_non_empty(input, "input")
     check_non_negative(margin, "margin")
     y = _check_labels(xp, target, input, validate)
     return xp, y
