@@ -12,7 +12,6 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lossbook import binary
 from lossbook.binary import (
     binary_cross_entropy,
     binary_cross_entropy_grad,
@@ -288,22 +287,8 @@ def _compile_step():
     torch.testing.assert_close(compiled(x, y, pw, pw), step(x, y, pw, pw))
 
 
-def _check_non_empty_without_generator(x, name="input"):
-    if math.prod(tuple(int(d) for d in x.shape)) == 0:
-        raise ValueError(f"{name} must not be empty")
-
-
-def test_binary_code_runs_under_torch_compile_without_graph_break(monkeypatch):
-    # Everything in lossbook/binary.py traces into one graph with validate=False. The shared
-    # _validation.check_non_empty is swapped for an equivalent here: see the xfail below.
-    monkeypatch.setattr(binary, "check_non_empty", _check_non_empty_without_generator)
-    _compile_step()
-
-
-@pytest.mark.xfail(strict=True, raises=torch._dynamo.exc.Unsupported,
-                   reason="core: _validation.check_non_empty passes a generator to math.prod, "
-                          "which dynamo cannot trace (graph break); remove this mark once fixed")
-def test_runs_under_torch_compile_with_the_shared_checks():
+def test_runs_under_torch_compile_without_graph_break():
+    # validate=False: everything, the shared shape checks included, traces into one graph.
     torch._dynamo.reset()
     _compile_step()
 
