@@ -11,7 +11,7 @@ overflow and cancellation without an epsilon or a clamp:
 
 from __future__ import annotations
 
-from lossbook._array import Array, namespace
+from lossbook._array import Array, is_torch, namespace
 
 __all__ = ["log_sigmoid", "log_softmax", "logsumexp", "softmax", "softplus", "xlogy"]
 
@@ -60,5 +60,5 @@ def xlogy(x: Array, y: Array) -> Array:
 
 
 def _detach(x: Array) -> Array:
-    detach = getattr(x, "detach", None)
-    return detach() if callable(detach) else x
+    # The shift of a log-sum-exp cancels exactly, so it needs no gradient (torch only).
+    return x.detach() if is_torch(x) else x

@@ -295,9 +295,6 @@ def test_runs_under_torch_compile_without_graph_break(which):
 
 
 @pytest.mark.filterwarnings("ignore:Dynamo detected:UserWarning")
-@pytest.mark.xfail(strict=True, reason="core: lossbook._math._detach calls callable(), which "
-                   "dynamo cannot trace (reported to the maintainer; remove this marker when "
-                   "fixed)")
 @pytest.mark.parametrize("f", [softmax, cross_entropy_grad])
 def test_functions_using_the_core_softmax_compile(f):
     x = torch.randn(5, 4, generator=torch.Generator().manual_seed(0))

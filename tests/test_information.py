@@ -528,11 +528,6 @@ def test_kl_div_bad_input(f):
 
 
 # --- runs under torch.compile without a graph break --------------------------------------------------
-@pytest.mark.xfail(
-    strict=True, raises=Exception,
-    reason="lossbook._validation.check_non_empty calls math.prod on a generator, which dynamo "
-    "cannot trace (graph break); remove this mark when the core is fixed",
-)
 def test_runs_under_torch_compile_fullgraph():
     def step(x, t, p, q):
         return (kl_div(x, t, reduction="batchmean", validate=False)

@@ -428,27 +428,6 @@ def _compile_case():
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
-def test_segmentation_code_itself_has_no_graph_break(monkeypatch):
-    # Two shared helpers break the graph (see the xfail below); stand-ins that dynamo can trace
-    # isolate this module's own code, which must compile with fullgraph=True.
-    def check_non_empty(x, name="input"):
-        n = 1
-        for d in x.shape:
-            n *= int(d)
-        if n == 0:
-            raise ValueError(f"{name} must not be empty")
-
-    monkeypatch.setattr("lossbook.segmentation.check_non_empty", check_non_empty)
-    monkeypatch.setattr("lossbook._math._detach", lambda x: x.detach())
-    f, args = _compile_case()
-    compiled = torch.compile(f, fullgraph=True, backend="eager")
-    torch.testing.assert_close(compiled(*args), f(*args))
-
-
-@pytest.mark.xfail(strict=True, raises=torch._dynamo.exc.Unsupported,
-                   reason="shared core: _validation.check_non_empty passes a generator to "
-                          "math.prod and _math._detach calls callable(); dynamo traces neither")
-@pytest.mark.filterwarnings("ignore::UserWarning")
 def test_runs_under_torch_compile_without_graph_break():
     torch._dynamo.reset()
     f, args = _compile_case()
