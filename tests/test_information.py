@@ -531,8 +531,12 @@ def test_kl_div_bad_input(f):
 def test_runs_under_torch_compile_fullgraph():
     def step(x, t, p, q):
         return (kl_div(x, t, reduction="batchmean", validate=False)
+                + kl_div(x, torch.log(t), reduction="sum", log_target=True, validate=False)
                 + kl_divergence(p, q, validate=False).sum()
-                + entropy(p, base=2, validate=False).sum())
+                + js_divergence(p, q, validate=False).sum()
+                + cross_entropy_between(p, q, validate=False).sum()
+                + entropy(p, base=2, validate=False).sum()
+                + surprisal(p, validate=False).sum())
 
     compiled = torch.compile(step, fullgraph=True, backend="eager")
     x = torch.log_softmax(torch.randn(3, 4), -1)
