@@ -3,7 +3,8 @@
 No input checks here: the public functions validate, then call these. Every formula avoids
 overflow and cancellation without an epsilon or a clamp:
 
-- log-sum-exp shifts by the maximum, so no exp overflows and the largest term is exactly 1;
+- log-sum-exp is split as m + log1p(T), with m the maximum and T the sum of the other
+  exp(x_j - m): no exp overflows, and a tiny T keeps its relative accuracy;
 - softplus(x) = max(x, 0) + log1p(exp(-|x|)) and log_sigmoid(x) = -softplus(-x) never take
   exp of a positive number, and log1p keeps the tiny values accurate;
 - xlogy(x, y) = 0 where x = 0 (so 0 log 0 = 0), with a gradient that is 0 there, not NaN.
@@ -11,24 +12,48 @@ overflow and cancellation without an epsilon or a clamp:
 
 from __future__ import annotations
 
-from lossbook._array import Array, is_torch, namespace
+from lossbook._array import Array, device, is_torch, namespace
 
-__all__ = ["log_sigmoid", "log_softmax", "logsumexp", "softmax", "softplus", "xlogy"]
+__all__ = [
+    "log_sigmoid", "log_softmax", "logsumexp", "logsumexp_parts", "softmax", "softplus", "xlogy",
+]
+
+
+def logsumexp_parts(x: Array, axis: int = -1) -> tuple[Array, Array]:
+    """Split logsumexp(x) along ``axis`` as ``m + log1p(T)``, both with keepdims.
+
+    ``m`` is the entry at the (first) argmax and ``T = sum_{j != argmax} exp(x_j - m)``.
+    Unlike ``log(sum(exp(x - m)))``, ``log1p(T)`` keeps its relative accuracy when ``T`` is
+    tiny (logits [40, 0]: T = 4.2e-18, where 1 + T rounds to 1). ``m`` is picked out with a
+    mask (not ``max``), so autograd sends its gradient to one entry only, which keeps the
+    derivative exact when the maximum is tied.
+    """
+    xp = namespace(x)
+    n = x.shape[axis]
+    shape = [1] * x.ndim
+    shape[axis] = n
+    classes = xp.reshape(xp.arange(n, device=device(x)), tuple(shape))
+    top = classes == xp.argmax(x, axis=axis, keepdims=True)
+    zero = xp.zeros_like(x)
+    m = xp.sum(xp.where(top, x, zero), axis=axis, keepdims=True)
+    shift = xp.where(xp.isfinite(m), m, xp.zeros_like(m))  # all -inf: lse = -inf, not NaN
+    rest = xp.where(top, zero, xp.exp(x - shift))
+    return m, xp.log1p(xp.sum(rest, axis=axis, keepdims=True))
 
 
 def logsumexp(x: Array, axis: int = -1, keepdims: bool = False) -> Array:
-    """log(sum(exp(x))) along ``axis``, shifted by the maximum; all -inf gives -inf, not NaN."""
+    """log(sum(exp(x))) along ``axis`` as ``m + log1p(T)``; all -inf gives -inf, not NaN."""
     xp = namespace(x)
-    m = xp.max(x, axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    m = _detach(m)  # the shift cancels exactly; keep it out of autograd's graph
-    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    m, log1p_t = logsumexp_parts(x, axis)
+    out = m + log1p_t
     return out if keepdims else xp.squeeze(out, axis=axis)
 
 
 def log_softmax(x: Array, axis: int = -1) -> Array:
-    """x - logsumexp(x): log-probabilities, exact where softmax itself would underflow to 0."""
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    """(x - m) - log1p(T): two non-positive terms, so every entry keeps its relative accuracy,
+    also where softmax itself underflows to 0 or rounds to 1."""
+    m, log1p_t = logsumexp_parts(x, axis)
+    return (x - m) - log1p_t
 
 
 def softmax(x: Array, axis: int = -1) -> Array:

@@ -59,33 +59,6 @@ def _check_dim(x: Array, dim: int) -> int:
     return int(dim) % x.ndim
 
 
-def _lse_parts(x: Array, axis: int) -> tuple[Array, Array]:
-    """Split logsumexp(x) along ``axis`` as ``m + log1p(T)``, both with keepdims.
-
-    ``m`` is the entry at the (first) argmax and ``T = sum_{j != argmax} exp(x_j - m)``.
-    Unlike ``log(sum(exp(x - m)))``, ``log1p(T)`` keeps its relative accuracy when ``T`` is
-    tiny. ``m`` is picked out with a mask (not ``max``), so autograd sends its gradient to one
-    entry only, which is what makes the derivative exact also when the maximum is tied.
-    """
-    xp = namespace(x)
-    n = x.shape[axis]
-    shape = [1] * x.ndim
-    shape[axis] = n
-    classes = xp.reshape(xp.arange(n, device=device(x)), tuple(shape))
-    top = classes == xp.argmax(x, axis=axis, keepdims=True)
-    zero = xp.zeros_like(x)
-    m = xp.sum(xp.where(top, x, zero), axis=axis, keepdims=True)
-    shift = xp.where(xp.isfinite(m), m, xp.zeros_like(m))  # all -inf: lse = -inf, not NaN
-    rest = xp.where(top, zero, xp.exp(x - shift))
-    return m, xp.log1p(xp.sum(rest, axis=axis, keepdims=True))
-
-
-def _log_softmax(x: Array, axis: int) -> Array:
-    """(x - m) - log1p(T): two non-positive terms, so every entry is relatively accurate."""
-    m, log1p_t = _lse_parts(x, axis)
-    return (x - m) - log1p_t
-
-
 def _grad_output(g: Array | None, like: Array, shape: tuple[int, ...], name: str) -> Array:
     xp = namespace(like)
     if g is None:
@@ -277,7 +250,7 @@ def logsumexp(input: Array, *, dim: int = -1, keepdim: bool = False) -> Array:
     axis = _check_dim(input, dim)
     check_non_empty(input)
     xp = namespace(input)
-    m, log1p_t = _lse_parts(input, axis)
+    m, log1p_t = _math.logsumexp_parts(input, axis)
     out = m + log1p_t
     return out if keepdim else xp.squeeze(out, axis=axis)
 
@@ -448,7 +421,7 @@ def log_softmax(input: Array, *, dim: int = -1) -> Array:
     float_input(input, "input")
     axis = _check_dim(input, dim)
     check_non_empty(input)
-    return _log_softmax(input, axis)
+    return _math.log_softmax(input, axis)
 
 
 def log_softmax_grad(input: Array, *, dim: int = -1, grad_output: Array | None = None) -> Array:
@@ -582,7 +555,7 @@ def cross_entropy(
     p = _prepare(input, target, weight, ignore_index, reduction, label_smoothing, validate,
                  allow_probabilities=True)
     xp, cd, wb, n_classes, eps = p["xp"], p["cd"], p["wb"], p["C"], p["ls"]
-    logp = _log_softmax(input, cd)
+    logp = _math.log_softmax(input, cd)
     zero = xp.zeros_like(input)
     if p["kind"] == "probabilities":
         q = target if eps == 0 else target * (1 - eps) + eps / n_classes

@@ -167,6 +167,19 @@ def test_logsumexp_accurate_at_extremes(row):
     assert got == pytest.approx(_mp_logsumexp(row), rel=1e-15)
 
 
+def test_tiny_log_softmax_keeps_its_relative_accuracy():
+    # -log_softmax([40, 0])[0] = log1p(exp(-40)) = 4.248354255291589e-18; log(1 + T) gives 0.
+    exact = float(mpmath.log1p(mpmath.exp(-40)))
+    assert -float(_math.log_softmax(np.array([40.0, 0.0]))[0]) == pytest.approx(exact, rel=1e-15)
+    assert float(_math.logsumexp(np.array([0.0, -40.0]))) == pytest.approx(exact, rel=1e-15)
+
+
+def test_logsumexp_gradient_is_softmax_also_at_a_tied_maximum():
+    x = torch.tensor([2.0, 2.0, -1.0], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(_math.logsumexp(x), x)
+    torch.testing.assert_close(g, torch.softmax(x.detach(), 0))
+
+
 def test_logsumexp_of_all_minus_inf_is_minus_inf():
     with np.errstate(divide="ignore"):
         assert float(_math.logsumexp(np.array([-np.inf, -np.inf]))) == -np.inf
