@@ -12,6 +12,8 @@ overflow and cancellation without an epsilon or a clamp:
 
 from __future__ import annotations
 
+import numpy as np
+
 from lossbook._array import Array, device, is_torch, namespace
 
 __all__ = [
@@ -81,7 +83,10 @@ def xlogy(x: Array, y: Array) -> Array:
     xp = namespace(x, y)
     zero = x == 0
     safe_y = xp.where(zero, xp.ones_like(y), y)
-    return xp.where(zero, xp.zeros_like(x), x * xp.log(safe_y))
+    if is_torch(y):
+        return xp.where(zero, xp.zeros_like(x), x * xp.log(safe_y))
+    with np.errstate(divide="ignore"):  # x > 0 with y = 0 is meant to give -inf
+        return xp.where(zero, xp.zeros_like(x), x * xp.log(safe_y))
 
 
 def _detach(x: Array) -> Array:
