@@ -17,7 +17,8 @@ import numpy as np
 from lossbook._array import Array, device, is_torch, namespace
 
 __all__ = [
-    "log_sigmoid", "log_softmax", "logsumexp", "logsumexp_parts", "softmax", "softplus", "xlogy",
+    "log_sigmoid", "log_softmax", "logsumexp", "logsumexp_parts", "softmax", "softplus", "xlog1py",
+    "xlogy",
 ]
 
 
@@ -80,13 +81,23 @@ def log_sigmoid(x: Array) -> Array:
 
 def xlogy(x: Array, y: Array) -> Array:
     """x * log(y), with 0 where x == 0 (so 0 * log 0 = 0) and a finite gradient there."""
+    return _x_times_log(x, y, log1p=False)
+
+
+def xlog1py(x: Array, y: Array) -> Array:
+    """x * log1p(y) = x * log(1 + y), accurate for tiny y, with 0 where x == 0."""
+    return _x_times_log(x, y, log1p=True)
+
+
+def _x_times_log(x: Array, y: Array, log1p: bool) -> Array:
     xp = namespace(x, y)
     zero = x == 0
-    safe_y = xp.where(zero, xp.ones_like(y), y)
+    safe_y = xp.where(zero, xp.zeros_like(y) if log1p else xp.ones_like(y), y)
+    log = xp.log1p if log1p else xp.log
     if is_torch(y):
-        return xp.where(zero, xp.zeros_like(x), x * xp.log(safe_y))
-    with np.errstate(divide="ignore"):  # x > 0 with y = 0 is meant to give -inf
-        return xp.where(zero, xp.zeros_like(x), x * xp.log(safe_y))
+        return xp.where(zero, xp.zeros_like(x), x * log(safe_y))
+    with np.errstate(divide="ignore"):  # x > 0 where the log is -inf is meant to give -inf
+        return xp.where(zero, xp.zeros_like(x), x * log(safe_y))
 
 
 def _detach(x: Array) -> Array:

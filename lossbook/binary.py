@@ -90,14 +90,6 @@ def _prepare(
     return target, weight, pos_weight
 
 
-def _xlog1my(c: Array, p: Array) -> Array:
-    """c * log(1 - p) via log1p, with 0 where c == 0 (so 0 * log 0 = 0) and a finite gradient."""
-    xp = namespace(c, p)
-    zero = c == 0
-    safe_p = xp.where(zero, xp.zeros_like(p), p)
-    return xp.where(zero, xp.zeros_like(c), c * xp.log1p(-safe_p))
-
-
 def _times_nonzero(c: Array, v: Array) -> Array:
     """c * v, with 0 where c == 0 even if v is infinite."""
     xp = namespace(c, v)
@@ -267,7 +259,7 @@ def binary_cross_entropy(
     0.279777
     """
     target, weight, _ = _prepare(input, target, weight, None, reduction, validate, True)
-    loss = -(_math.xlogy(target, input) + _xlog1my(1 - target, input))
+    loss = -(_math.xlogy(target, input) + _math.xlog1py(1 - target, -input))
     if weight is not None:
         loss = loss * weight
     return reduce(loss, reduction)
