@@ -2,16 +2,147 @@
 
 Every loss takes NumPy arrays or torch tensors (the result has the input's type, dtype and
 device; torch tensors keep autograd), PyTorch's argument names and defaults, and has a
-hand-derived gradient ``<loss>_grad`` beside it.
+hand-derived gradient ``<loss>_grad`` beside it. Each family lives in its own module
+(``lossbook.information``, ``classification``, ``binary``, ``regression``, ``focal``,
+``segmentation``, ``embedding``); every public function is also importable from here.
 """
 
 from __future__ import annotations
 
+from lossbook.binary import (
+    binary_cross_entropy,
+    binary_cross_entropy_grad,
+    binary_cross_entropy_with_logits,
+    binary_cross_entropy_with_logits_grad,
+    log_sigmoid,
+    log_sigmoid_grad,
+)
 from lossbook.check import compare
+from lossbook.classification import (
+    cross_entropy,
+    cross_entropy_grad,
+    log_softmax,
+    log_softmax_grad,
+    logsumexp,
+    logsumexp_grad,
+    nll_loss,
+    nll_loss_grad,
+    softmax,
+    softmax_grad,
+)
+from lossbook.embedding import (
+    cosine_embedding_loss,
+    cosine_embedding_loss_grad,
+    hinge_embedding_loss,
+    hinge_embedding_loss_grad,
+    margin_ranking_loss,
+    margin_ranking_loss_grad,
+    triplet_margin_loss,
+    triplet_margin_loss_grad,
+)
 from lossbook.exercises import check
+from lossbook.focal import (
+    focal_loss,
+    focal_loss_grad,
+    sigmoid_focal_loss,
+    sigmoid_focal_loss_grad,
+)
+from lossbook.information import (
+    cross_entropy_between,
+    cross_entropy_between_grad,
+    entropy,
+    entropy_grad,
+    js_divergence,
+    js_divergence_grad,
+    kl_div,
+    kl_div_grad,
+    kl_divergence,
+    kl_divergence_grad,
+    surprisal,
+    surprisal_grad,
+)
 from lossbook.plotting import savefig, use_style
+from lossbook.regression import (
+    huber_loss,
+    huber_loss_grad,
+    l1_loss,
+    l1_loss_grad,
+    mse_loss,
+    mse_loss_grad,
+    smooth_l1_loss,
+    smooth_l1_loss_grad,
+)
+from lossbook.segmentation import (
+    dice_loss,
+    dice_loss_grad,
+    jaccard_loss,
+    jaccard_loss_grad,
+    tversky_loss,
+    tversky_loss_grad,
+)
 
-__all__ = ["__version__", "check", "compare", "savefig", "setup_notebook", "use_style"]
+__all__ = [
+    "__version__",
+    "binary_cross_entropy",
+    "binary_cross_entropy_grad",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits_grad",
+    "check",
+    "compare",
+    "cosine_embedding_loss",
+    "cosine_embedding_loss_grad",
+    "cross_entropy",
+    "cross_entropy_between",
+    "cross_entropy_between_grad",
+    "cross_entropy_grad",
+    "dice_loss",
+    "dice_loss_grad",
+    "entropy",
+    "entropy_grad",
+    "focal_loss",
+    "focal_loss_grad",
+    "hinge_embedding_loss",
+    "hinge_embedding_loss_grad",
+    "huber_loss",
+    "huber_loss_grad",
+    "jaccard_loss",
+    "jaccard_loss_grad",
+    "js_divergence",
+    "js_divergence_grad",
+    "kl_div",
+    "kl_div_grad",
+    "kl_divergence",
+    "kl_divergence_grad",
+    "l1_loss",
+    "l1_loss_grad",
+    "log_sigmoid",
+    "log_sigmoid_grad",
+    "log_softmax",
+    "log_softmax_grad",
+    "logsumexp",
+    "logsumexp_grad",
+    "margin_ranking_loss",
+    "margin_ranking_loss_grad",
+    "mse_loss",
+    "mse_loss_grad",
+    "nll_loss",
+    "nll_loss_grad",
+    "savefig",
+    "setup_notebook",
+    "sigmoid_focal_loss",
+    "sigmoid_focal_loss_grad",
+    "smooth_l1_loss",
+    "smooth_l1_loss_grad",
+    "softmax",
+    "softmax_grad",
+    "surprisal",
+    "surprisal_grad",
+    "triplet_margin_loss",
+    "triplet_margin_loss_grad",
+    "tversky_loss",
+    "tversky_loss_grad",
+    "use_style",
+]
 
 __version__ = "0.1.0"
 

@@ -129,3 +129,13 @@ def test_compiles_without_graph_break(case: Case):
         compiled = torch.compile(lambda *xs, f=f: f(*xs, **options), fullgraph=True,
                                  backend="eager")
         torch.testing.assert_close(compiled(*inputs), f(*inputs, **options), equal_nan=True)
+
+
+def test_every_family_function_is_importable_from_lossbook():
+    import lossbook
+
+    for module_name in FAMILIES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            assert getattr(lossbook, name) is getattr(module, name), f"{module_name}.{name}"
+            assert name in lossbook.__all__, name
