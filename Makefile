@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TORCH_PIN := $(shell grep -E '^torch==' requirements.lock)
 
-.PHONY: course test lab student bench clean
+.PHONY: course test lab student bench benchmarks clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lossbook needs Python 3.11 or newer, found " + sys.version.split()[0])'
@@ -30,6 +30,9 @@ student: $(STAMP)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(PY) -m benchmarks $(if $(QUICK),--quick,)
 
 clean:
 	rm -rf build site $(VENV)

@@ -1,0 +1,48 @@
+"""Course runtime: wall seconds of each notebook under strict nbval, one pytest process each.
+
+The time includes pytest's start-up and the kernel's start, which a learner running
+``pytest notebooks/NN_x.ipynb`` also waits for. ``make test`` (the whole suite) is timed only
+when asked (``--make-test``): it runs every test of every helper and takes the machine's two
+cores for minutes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["NotebookRow", "time_make_test", "time_notebooks"]
+
+
+@dataclass
+class NotebookRow:
+    notebook: str
+    seconds: float | None  # None: not run
+    passed: bool | None
+
+
+def _pytest(root: Path, *args: str) -> tuple[float, bool]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+                          cwd=root, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, done.returncode == 0
+
+
+def time_notebooks(root: Path, run: bool) -> list[NotebookRow]:
+    """One row per notebook in notebooks/; timed only if ``run``."""
+    rows = []
+    for nb in sorted((root / "notebooks").glob("*.ipynb")):
+        if run:
+            seconds, passed = _pytest(root, str(nb.relative_to(root)))
+            rows.append(NotebookRow(nb.name, seconds, passed))
+        else:
+            rows.append(NotebookRow(nb.name, None, None))
+    return rows
+
+
+def time_make_test(root: Path) -> tuple[float, bool]:
+    """Seconds of the whole suite (``make test`` after set-up is ``python -m pytest``)."""
+    return _pytest(root)
