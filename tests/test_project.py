@@ -196,3 +196,21 @@ def test_unknown_command_is_refused(capsys):
     with pytest.raises(SystemExit):
         main(["publish"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_notebooks_are_stored_executed_and_follow_the_conventions(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    assert all(c.execution_count is not None for c in code), "stored without outputs"
+    assert all("execution" not in c.metadata for c in nb.cells), (
+        "timing metadata stored: refresh with --ExecutePreprocessor.record_timing=False"
+    )
+    assert "setup_notebook()" in code[0].source, "the first code cell must call setup_notebook()"
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    errors = [c for c in code for o in c.outputs if o.get("output_type") == "error"
+              and "raises-exception" not in c.metadata.get("tags", [])]
+    assert not errors, "a stored error output in a cell not tagged raises-exception"
+    stderr = [o["text"] for c in code for o in c.outputs if o.get("name") == "stderr"]
+    assert not stderr, f"stored stderr output (warnings differ between machines): {stderr[:1]}"
