@@ -45,6 +45,14 @@ CAUSES: dict[tuple[str, str], str] = {
         "for nearly parallel pairs (1 - cos = 4.5e-13) only ~4 digits survive; PyTorch does the "
         "same. Closing it: 1 - cos = |u/|u| - v/|v||^2 / 2 (computed from the normalised "
         "difference, exact up to rounding of the difference), with PyTorch's eps kept in the norms."),
+    ("eager", "*"): (
+        "Cause: lossbook is written once for NumPy and torch through the array API, as a "
+        "composition of elementwise ops (abs, where, exp, log1p, masks for the stable branches), "
+        "each of which reads and writes a full-size tensor in eager mode, and autograd then runs "
+        "one backward kernel per op and keeps their intermediates; PyTorch's twin is one fused "
+        "forward and one fused backward kernel. Closing it: torch.compile (section 3 fuses the "
+        "same code), or a torch.autograd.Function per loss whose backward calls the hand-derived "
+        "<name>_grad (one composite backward instead of one per op)."),
 }
 
 NOTES = """
@@ -57,6 +65,11 @@ NOTES = """
   load average above), so single timings vary by tens of percent; interleaving and medians make
   the *ratios* far steadier than the absolute milliseconds. Rerun on an idle machine for
   absolute numbers.
+- The copy reference moves 2 bytes per byte copied (read + write, and the write first reads
+  its cache line), so a forward pass that only reads can exceed 100 % of it: the fraction says
+  "at the memory limit", not "faster than memory".
+- Timings use one torch thread (`--threads`): with two threads on two shared cores every
+  parallel region waits for its slower thread, and the medians swung by 10x between runs.
 - Code: `benchmarks/losses.py` holds the table (one entry per family: suites, mpmath truths,
   speed inputs, twins); `accuracy.py`, `speed.py`, `course.py` measure; `report.py` writes this.
 """

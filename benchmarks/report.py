@@ -222,10 +222,17 @@ def gaps(res: Results, causes: dict[tuple[str, str], str]) -> list[str]:
             worst = max(r.max_rel[n] for n, lib, b in IMPLEMENTATIONS if lib == "lossbook" and b != "torch32")
             out.append(f"**accuracy, {r.loss}**: lossbook float64 max relative error {_e(worst)}, "
                        f"bad results {r.bad}. {causes.get(('accuracy', r.loss), default)}")
+    compiled = {r.loss: r for r in res.compiled if r.ms}
     for r in res.eager:
         if not eager_met(r):
             ratios = ", ".join(f"{k} {r.ratio(k):.2f}x" for k in ("twin", "monai") if k in r.ms)
-            out.append(f"**eager speed, {r.loss}** ({ratios}): {causes.get(('eager', r.loss), default)}")
+            cause = causes.get(("eager", r.loss), causes.get(("eager", "*"), default))
+            c = compiled.get(r.loss)
+            if c is not None:
+                cause += (f" Evidence: compiled, the same lossbook code takes {c.ms['fb']:.2f} ms "
+                          f"forward + backward against PyTorch eager's {c.ms['fb_eager']:.2f} ms "
+                          f"({c.ms['fb'] / c.ms['fb_eager']:.2f}x).")
+            out.append(f"**eager speed, {r.loss}** ({ratios}): {cause}")
     for r in res.compiled:
         if not compile_met(r, res.bandwidth):
             what = f"{r.graph_breaks} graph breaks" if r.graph_breaks or r.error else (
