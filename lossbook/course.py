@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["COURSE", "Chapter", "course_table"]
+__all__ = ["COURSE", "Chapter", "course_table", "study_minutes"]
 
 
 @dataclass(frozen=True)
@@ -53,21 +54,44 @@ COURSE = (
 )
 
 
+def study_minutes(path: Path) -> int:
+    """An estimate of the time to work through a notebook, in minutes, rounded to 5.
+
+    Reading the text at 150 words a minute, one minute per code cell to run and read it, and five
+    minutes per exercise (a code cell calling ``check``); solution cells do not count.
+    """
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    words = sum(len(re.findall(r"[A-Za-z]+", c.source)) for c in nb.cells
+                if c.cell_type == "markdown")
+    code = [c for c in nb.cells if c.cell_type == "code"
+            and "solution" not in c.metadata.get("tags", [])]
+    exercises = sum("check(" in c.source for c in code)
+    minutes = words / 150 + len(code) + 5 * exercises
+    return max(5, 5 * round(minutes / 5))
+
+
 def course_table(folder: Path) -> str:
-    """The course map as a Markdown table; a chapter whose notebook is not in ``folder`` yet
-    is marked "in preparation".
+    """The course map as a Markdown table, with the estimated study time of each notebook; a
+    chapter whose notebook is not in ``folder`` yet is marked "in preparation".
 
     Examples
     --------
     >>> print(course_table(Path("/nonexistent")).splitlines()[2])
     | 00 | Welcome | how to use the course; what a loss is; why accuracy cannot be the loss | in preparation |
     """
-    lines = ["| # | notebook | what you learn | status |", "|---|---|---|---|"]
+    lines = ["| # | notebook | what you learn | time |", "|---|---|---|---|"]
+    total = 0
     for ch in COURSE:
-        present = ch.path(folder).is_file()
-        name = f"[{ch.title}](notebooks/{ch.stem}.ipynb)" if present else ch.title
-        lines.append(
-            f"| {ch.number:02d} | {name} | {ch.goals} | "
-            f"{'ready' if present else 'in preparation'} |"
-        )
+        path = ch.path(folder)
+        if path.is_file():
+            minutes = study_minutes(path)
+            total += minutes
+            name, time = f"[{ch.title}](notebooks/{ch.stem}.ipynb)", f"{minutes} min"
+        else:
+            name, time = ch.title, "in preparation"
+        lines.append(f"| {ch.number:02d} | {name} | {ch.goals} | {time} |")
+    if total:
+        lines.append(f"| | | all of it | about {total / 60:.0f} hours |")
     return "\n".join(lines)

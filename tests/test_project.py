@@ -101,7 +101,7 @@ def test_list_prints_the_course_map():
     out = subprocess.run([sys.executable, "-m", "lossbook", "list"], capture_output=True,
                          text=True, check=True, cwd=ROOT).stdout
     assert out.strip() == course_table(ROOT / "notebooks")
-    assert len(out.strip().splitlines()) == len(COURSE) + 2
+    assert len(out.strip().splitlines()) == len(COURSE) + 3  # header, rule, total
 
 
 # --- the build ----------------------------------------------------------------------------------
