@@ -32,7 +32,7 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
 bench: $(STAMP)
-	$(PY) -m benchmarks $(if $(QUICK),--quick,)
+	$(PY) -m benchmarks $(if $(QUICK),--quick --out build/bench-quick,)
 
 clean:
 	rm -rf build site $(VENV)

@@ -244,6 +244,17 @@ def gaps(res: Results, causes: dict[tuple[str, str], str]) -> list[str]:
     for r in slow:
         out.append(f"**course, {r.notebook}**: {r.seconds:.1f} s, passed={r.passed}. "
                    f"{causes.get(('course', r.notebook), default)}")
+    timed = [r.seconds for r in res.notebooks if r.seconds is not None]
+    if timed and len(timed) == len(res.notebooks) and sum(timed) >= COURSE_TARGET:
+        out.append(
+            f"**course, all notebooks**: {sum(timed):.1f} s in total against {COURSE_TARGET:.0f} s. "
+            "Each notebook is timed as its own `pytest --nbval` process, so every one pays for "
+            "starting Python and pytest, starting a fresh Jupyter kernel, and importing torch, "
+            "NumPy and matplotlib in it before its first line of course code runs; that fixed "
+            "cost, not the lessons, is most of each time. Under `make test` the notebooks share "
+            "one pytest process but still get one kernel each (nbval's model). What would close "
+            "it: a lighter first cell (import MONAI only where a notebook compares with it) and "
+            "fewer, smaller training loops; the kernel start itself stays.")
     return out
 
 
