@@ -250,8 +250,8 @@ def gaps(res: Results, causes: dict[tuple[str, str], str]) -> list[str]:
             f"**course, all notebooks**: {sum(timed):.1f} s in total against {COURSE_TARGET:.0f} s. "
             "Each notebook is timed as its own `pytest --nbval` process, so every one pays for "
             "starting Python and pytest, starting a fresh Jupyter kernel, and importing torch, "
-            "NumPy and matplotlib in it before its first line of course code runs; that fixed "
-            "cost, not the lessons, is most of each time. Under `make test` the notebooks share "
+            "NumPy and matplotlib in it before its first line of course code runs, a fixed "
+            "cost that every notebook pays. Under `make test` the notebooks share "
             "one pytest process but still get one kernel each (nbval's model). What would close "
             "it: a lighter first cell (import MONAI only where a notebook compares with it) and "
             "fewer, smaller training loops; the kernel start itself stays.")
