@@ -162,10 +162,17 @@ def _backward(
 
 
 def _sums(xp: Any, p: Array, t: Array, axes: tuple[int, ...], squared: bool):
+    """The intersection I = sum p t and the mismatch M, both sums of non-negative terms.
+
+    M = sum p (1 - t) + (1 - p) t = FP + FN (``squared=False``) or sum (p - t)^2
+    (``squared=True``): the amount by which the Dice denominator exceeds 2 I,
+    sum p^k + sum t^k = 2 I + M, computed directly instead of as a difference.
+    """
     inter = xp.sum(p * t, axis=axes, keepdims=True)
     if squared:
-        return inter, xp.sum(p * p, axis=axes, keepdims=True), xp.sum(t * t, axis=axes, keepdims=True)
-    return inter, xp.sum(p, axis=axes, keepdims=True), xp.sum(t, axis=axes, keepdims=True)
+        diff = p - t
+        return inter, xp.sum(diff * diff, axis=axes, keepdims=True)
+    return inter, xp.sum(p * (1 - t) + (1 - p) * t, axis=axes, keepdims=True)
 
 
 # --- Dice ----------------------------------------------------------------------------------------
@@ -190,8 +197,13 @@ def dice_loss(
 
     .. math::
         \\ell_{nc} = 1 - \\frac{2 \\sum_i p_{nci}\\, t_{nci} + s_{nr}}
-                              {\\sum_i p_{nci}^{k} + \\sum_i t_{nci}^{k} + s_{dr}},
+                              {\\sum_i p_{nci}^{k} + \\sum_i t_{nci}^{k} + s_{dr}}
+                 = \\frac{M + (s_{dr} - s_{nr})}{2I + M + s_{dr}},
         \\qquad k = 2 \\text{ if squared\\_pred else } 1
+
+    with :math:`I = \\sum_i p_i t_i` and the mismatch :math:`M = \\sum_i p_i (1 - t_i) +
+    (1 - p_i) t_i = FP + FN` (or :math:`M = \\sum_i (p_i - t_i)^2` with ``squared_pred``);
+    the right-hand form is the one computed (Notes: no cancellation).
 
     where ``i`` runs over the spatial positions (and over the batch too with ``batch=True``),
     ``p`` are the probabilities (``input`` itself, or its sigmoid / softmax) and ``t`` the target.
@@ -248,13 +260,37 @@ def dice_loss(
     :math:`2pt \\le p + t` and :math:`2pt \\le p^2 + t^2`, so the loss lies in [0, 1] whenever
     ``smooth_nr <= smooth_dr``.
 
-    *Gradient.* Write :math:`I = \\sum_i p_i t_i`, :math:`S = \\sum_i p_i^k + \\sum_i t_i^k +
-    s_{dr}` and :math:`D = (2I + s_{nr}) / S` for one (sample, class). By the quotient rule
+    *No cancellation: the loss is never formed as 1 minus the ratio.* For :math:`k = 1`,
+    :math:`p_i + t_i = 2 p_i t_i + p_i (1 - t_i) + (1 - p_i) t_i`, so
+    :math:`\\sum p + \\sum t = 2I + M` with :math:`M = FP + FN`; for :math:`k = 2`,
+    :math:`p_i^2 + t_i^2 = 2 p_i t_i + (p_i - t_i)^2`, so :math:`\\sum p^2 + \\sum t^2 = 2I + M`
+    with :math:`M = \\sum (p - t)^2`. Hence, with :math:`S = 2I + M + s_{dr}`,
 
     .. math::
-        \\frac{\\partial \\ell}{\\partial p_i} = -\\frac{2 t_i - D\\, k\\, p_i^{k-1}}{S},
+        \\ell = 1 - \\frac{2I + s_{nr}}{S} = \\frac{S - 2I - s_{nr}}{S}
+              = \\frac{M + (s_{dr} - s_{nr})}{S}.
 
-    times 1/(number of losses) for "mean". Channels left out by ``include_background=False``
+    :math:`I` and :math:`M` are sums of non-negative terms, each computed directly (``1 - t``
+    and ``1 - p`` are exact or correct to half an ulp of themselves), so numerator and
+    denominator carry a few ulps of relative error and so does the loss, however small: a
+    near-perfect prediction (loss 1e-12) keeps 15 digits, where ``1 - ratio`` keeps 4
+    (MONAI's form), and an empty target with one prediction of 1e-300 gives the loss
+    1e-295 instead of 0. (With ``smooth_nr > smooth_dr`` the constant is negative and the
+    numerator can cancel; that is the definition's own sensitivity.)
+
+    *Gradient.* With :math:`S = 2I + M + s_{dr}`, :math:`D = (2I + s_{nr}) / S` (the score) and
+    :math:`\\ell = 1 - D` computed as above, the quotient rule gives
+
+    .. math::
+        \\frac{\\partial \\ell}{\\partial p_i} = -\\frac{2 t_i - D\\, k\\, p_i^{k-1}}{S}
+        = \\begin{cases} \\bigl(D (1 - t_i) - (1 + \\ell)\\, t_i\\bigr) / S & k = 1 \\\\
+        2 \\bigl(D (p_i - t_i) - \\ell\\, t_i\\bigr) / S & k = 2, \\end{cases}
+
+    using :math:`2 - D = 1 + \\ell` and :math:`D p - t = D (p - t) - (1 - D) t`: no
+    :math:`1 - D` is formed, so at a near-perfect prediction (:math:`p_i = t_i = 1`, where
+    :math:`D` rounds to 1) the gradient :math:`-2 \\ell / S` keeps its relative accuracy
+    instead of rounding to 0. For a hard target each case is a sum of two terms of one sign.
+    Times 1/(number of losses) for "mean". Channels left out by ``include_background=False``
     get 0. The chain rule then goes through the activation: for a sigmoid,
     :math:`\\partial p/\\partial x = \\sigma(x)\\sigma(-x)`; for a softmax over channels,
     :math:`\\partial \\ell/\\partial x_c = p_c (g_c - \\sum_{c'} p_{c'} g_{c'})` with
@@ -283,8 +319,9 @@ def dice_loss(
         sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
         reduction=reduction, batch=batch, validate=validate,
     )
-    inter, sp, st = _sums(xp, p, t, axes, squared_pred)
-    loss = 1 - (2 * inter + smooth_nr) / (sp + st + smooth_dr)
+    inter, mismatch = _sums(xp, p, t, axes, squared_pred)
+    # 1 - (2I + s_nr) / (2I + M + s_dr) without the subtraction: no cancellation (Notes)
+    loss = (mismatch + (smooth_dr - smooth_nr)) / (2 * inter + mismatch + smooth_dr)
     return reduce(_per_class(xp, loss, batch), reduction)
 
 
@@ -306,9 +343,11 @@ def dice_loss_grad(
     """Gradient of :func:`dice_loss` (reduced; of the sum for "none") with respect to ``input``.
 
     .. math::
-        \\frac{\\partial \\ell}{\\partial p_i} = -\\frac{2 t_i - D\\, k\\, p_i^{k-1}}{S}
+        \\frac{\\partial \\ell}{\\partial p_i} = -\\frac{2 t_i - D\\, k\\, p_i^{k-1}}{S},
+        \\qquad S = 2I + M + s_{dr},\\; D = (2I + s_{nr}) / S
 
-    then through the activation; see :func:`dice_loss` Notes for the derivation.
+    then through the activation; see :func:`dice_loss` Notes for the derivation and the
+    cancellation-free form that is computed.
 
     Parameters
     ----------
@@ -325,12 +364,15 @@ def dice_loss_grad(
         sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
         reduction=reduction, batch=batch, validate=validate,
     )
-    inter, sp, st = _sums(xp, p, t, axes, squared_pred)
-    den = sp + st + smooth_dr
-    score = (2 * inter + smooth_nr) / den
-    dpk = 2 * p if squared_pred else xp.ones_like(p)
+    inter, mismatch = _sums(xp, p, t, axes, squared_pred)
+    den = 2 * inter + mismatch + smooth_dr
+    score = (2 * inter + smooth_nr) / den  # D, no subtraction
+    loss = (mismatch + (smooth_dr - smooth_nr)) / den  # 1 - D, no subtraction
     scale = grad_scale(_per_class(xp, score, batch), reduction)
-    dp = -scale * (2 * t - score * dpk) / den
+    if squared_pred:
+        dp = scale * 2 * (score * (p - t) - loss * t) / den
+    else:
+        dp = scale * (score * (1 - t) - (1 + loss) * t) / den
     return _backward(xp, input, p_full, dp, include_background=include_background,
                      sigmoid=sigmoid, softmax=softmax)
 
@@ -356,9 +398,13 @@ def jaccard_loss(
     """Soft Jaccard (IoU) loss, one minus intersection over union, as MONAI's ``DiceLoss(jaccard=True)``.
 
     .. math::
-        \\ell_{nc} = 1 - \\frac{I + s_{nr}}{U + s_{dr}}, \\qquad
-        I = \\sum_i p_i t_i, \\quad U = \\sum_i p_i^{k} + \\sum_i t_i^{k} - I,
+        \\ell_{nc} = 1 - \\frac{I + s_{nr}}{U + s_{dr}}
+                 = \\frac{M + (s_{dr} - s_{nr})}{I + M + s_{dr}}, \\qquad
+        I = \\sum_i p_i t_i, \\quad U = \\sum_i p_i^{k} + \\sum_i t_i^{k} - I = I + M,
         \\quad k = 2 \\text{ if squared\\_pred else } 1
+
+    with the mismatch :math:`M` of :func:`dice_loss` (:math:`FP + FN`, or
+    :math:`\\sum_i (p_i - t_i)^2` with ``squared_pred``); the right-hand form is computed.
 
     Parameters
     ----------
@@ -389,13 +435,22 @@ def jaccard_loss(
     on an empty target gives :math:`(0 + s_{nr}) / (0 + s_{dr}) = 1`, loss 0, with the default
     equal values, and 0/0 = NaN with both 0.
 
-    *Gradient.* With :math:`S = U + s_{dr}` and :math:`J = (I + s_{nr}) / S`, since
+    *No cancellation.* As for Dice, :math:`\\sum p^k + \\sum t^k = 2I + M`, so the union is
+    :math:`U = I + M` and :math:`\\ell = (U + s_{dr} - I - s_{nr}) / (U + s_{dr}) =
+    (M + (s_{dr} - s_{nr})) / (I + M + s_{dr})`: numerator and denominator are sums of
+    non-negative terms, so a near-perfect prediction keeps its full relative accuracy (where
+    ``1 - ratio`` keeps about 1e-16 / loss).
+
+    *Gradient.* With :math:`S = I + M + s_{dr}` and :math:`J = (I + s_{nr}) / S`, since
     :math:`\\partial I/\\partial p_i = t_i` and :math:`\\partial U/\\partial p_i = k p_i^{k-1} - t_i`,
 
     .. math::
-        \\frac{\\partial \\ell}{\\partial p_i} = -\\frac{t_i - J\\,(k\\, p_i^{k-1} - t_i)}{S},
+        \\frac{\\partial \\ell}{\\partial p_i} = -\\frac{t_i - J\\,(k\\, p_i^{k-1} - t_i)}{S}
+        = \\begin{cases} \\bigl(J (1 - t_i) - t_i\\bigr) / S & k = 1 \\\\
+        \\bigl(2 J (p_i - t_i) - \\ell\\, t_i\\bigr) / S & k = 2, \\end{cases}
 
-    times 1/(number of losses) for "mean", then through the activation as for Dice.
+    with :math:`\\ell = 1 - J` the stable loss (no :math:`1 - J` is formed), times
+    1/(number of losses) for "mean", then through the activation as for Dice.
 
     *Relation to MONAI (a difference by design).* MONAI computes Jaccard inside ``DiceLoss``
     as :math:`1 - (2I + s_{nr}) / (2U + s_{dr})`, so its smoothing acts at half strength:
@@ -417,8 +472,9 @@ def jaccard_loss(
         sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
         reduction=reduction, batch=batch, validate=validate,
     )
-    inter, sp, st = _sums(xp, p, t, axes, squared_pred)
-    loss = 1 - (inter + smooth_nr) / (sp + st - inter + smooth_dr)
+    inter, mismatch = _sums(xp, p, t, axes, squared_pred)
+    # U = I + M; 1 - (I + s_nr) / (U + s_dr) without the subtraction (Notes)
+    loss = (mismatch + (smooth_dr - smooth_nr)) / (inter + mismatch + smooth_dr)
     return reduce(_per_class(xp, loss, batch), reduction)
 
 
@@ -440,7 +496,7 @@ def jaccard_loss_grad(
     """Gradient of :func:`jaccard_loss` (reduced; of the sum for "none") with respect to ``input``.
 
     .. math::
-        \\frac{\\partial \\ell}{\\partial p_i} = -\\frac{t_i - J\\,(k\\, p_i^{k-1} - t_i)}{U + s_{dr}}
+        \\frac{\\partial \\ell}{\\partial p_i} = -\\frac{t_i - J\\,(k\\, p_i^{k-1} - t_i)}{I + M + s_{dr}}
 
     then through the activation; see :func:`jaccard_loss` Notes for the derivation.
 
@@ -459,12 +515,15 @@ def jaccard_loss_grad(
         sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
         reduction=reduction, batch=batch, validate=validate,
     )
-    inter, sp, st = _sums(xp, p, t, axes, squared_pred)
-    den = sp + st - inter + smooth_dr
-    score = (inter + smooth_nr) / den
-    dpk = 2 * p if squared_pred else xp.ones_like(p)
+    inter, mismatch = _sums(xp, p, t, axes, squared_pred)
+    den = inter + mismatch + smooth_dr  # U + s_dr, a sum of non-negative terms
+    score = (inter + smooth_nr) / den  # J
+    loss = (mismatch + (smooth_dr - smooth_nr)) / den  # 1 - J, no subtraction
     scale = grad_scale(_per_class(xp, score, batch), reduction)
-    dp = -scale * (t - score * (dpk - t)) / den
+    if squared_pred:
+        dp = scale * (2 * score * (p - t) - loss * t) / den
+    else:
+        dp = scale * (score * (1 - t) - t) / den
     return _backward(xp, input, p_full, dp, include_background=include_background,
                      sigmoid=sigmoid, softmax=softmax)
 
@@ -473,10 +532,11 @@ def jaccard_loss_grad(
 
 
 def _tversky_parts(xp: Any, p: Array, t: Array, axes: tuple[int, ...], alpha: float, beta: float):
+    """TP and the weighted errors E = alpha FP + beta FN, each a sum of non-negative terms."""
     tp = xp.sum(p * t, axis=axes, keepdims=True)
     fp = xp.sum(p * (1 - t), axis=axes, keepdims=True)
     fn = xp.sum((1 - p) * t, axis=axes, keepdims=True)
-    return tp, tp + alpha * fp + beta * fn
+    return tp, alpha * fp + beta * fn
 
 
 def tversky_loss(
@@ -498,8 +558,14 @@ def tversky_loss(
     """Tversky loss: Dice with separate weights on false positives and false negatives, as MONAI's ``TverskyLoss``.
 
     .. math::
-        \\ell_{nc} = 1 - \\frac{TP + s_{nr}}{TP + \\alpha\\, FP + \\beta\\, FN + s_{dr}},
-        \\quad TP = \\sum_i p_i t_i,\\; FP = \\sum_i p_i (1 - t_i),\\; FN = \\sum_i (1 - p_i) t_i
+        \\ell_{nc} = 1 - \\frac{TP + s_{nr}}{TP + \\alpha\\, FP + \\beta\\, FN + s_{dr}}
+                 = \\frac{\\alpha\\, FP + \\beta\\, FN + (s_{dr} - s_{nr})}
+                         {TP + \\alpha\\, FP + \\beta\\, FN + s_{dr}},
+
+    .. math::
+        TP = \\sum_i p_i t_i,\\; FP = \\sum_i p_i (1 - t_i),\\; FN = \\sum_i (1 - p_i) t_i;
+
+    the right-hand form is the one computed (Notes).
 
     Parameters
     ----------
@@ -532,13 +598,23 @@ def tversky_loss(
     documented definition, not a hidden epsilon: empty prediction and empty target give
     :math:`s_{nr}/s_{dr} = 1`, loss 0, with the defaults.
 
+    *No cancellation.* Subtracting the numerator from the denominator before dividing,
+    :math:`\\ell = (S - TP - s_{nr}) / S = (\\alpha FP + \\beta FN + (s_{dr} - s_{nr})) / S`,
+    and FP and FN are computed directly as sums of non-negative terms, never as
+    :math:`\\sum p - TP`. So the loss keeps its relative accuracy when it is tiny (a
+    near-perfect prediction, or an empty target with a prediction of 1e-300), where
+    ``1 - ratio`` would keep only about 1e-16 / loss.
+
     *Gradient.* With :math:`S = TP + \\alpha FP + \\beta FN + s_{dr}` and
     :math:`T = (TP + s_{nr}) / S`, since :math:`\\partial S / \\partial p_i = t_i +
     \\alpha (1 - t_i) - \\beta t_i`,
 
     .. math::
         \\frac{\\partial \\ell}{\\partial p_i} =
-        -\\frac{t_i - T\\,(t_i + \\alpha (1 - t_i) - \\beta t_i)}{S},
+        -\\frac{t_i - T\\,(t_i + \\alpha (1 - t_i) - \\beta t_i)}{S}
+        = \\frac{\\alpha T (1 - t_i) - (\\ell + \\beta T)\\, t_i}{S},
+
+    using :math:`1 - T = \\ell` (the stable loss, so no :math:`1 - T` is formed),
 
     times 1/(number of losses) for "mean", then through the activation as for Dice.
 
@@ -562,8 +638,9 @@ def tversky_loss(
         sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
         reduction=reduction, batch=batch, validate=validate,
     )
-    tp, den = _tversky_parts(xp, p, t, axes, alpha, beta)
-    loss = 1 - (tp + smooth_nr) / (den + smooth_dr)
+    tp, errors = _tversky_parts(xp, p, t, axes, alpha, beta)
+    # 1 - (TP + s_nr) / (TP + E + s_dr) without the subtraction (Notes)
+    loss = (errors + (smooth_dr - smooth_nr)) / (tp + errors + smooth_dr)
     return reduce(_per_class(xp, loss, batch), reduction)
 
 
@@ -588,6 +665,7 @@ def tversky_loss_grad(
     .. math::
         \\frac{\\partial \\ell}{\\partial p_i} =
         -\\frac{t_i - T\\,(t_i + \\alpha (1 - t_i) - \\beta t_i)}{S}
+        = \\frac{\\alpha T (1 - t_i) - (\\ell + \\beta T)\\, t_i}{S}
 
     then through the activation; see :func:`tversky_loss` Notes for the derivation.
 
@@ -608,10 +686,11 @@ def tversky_loss_grad(
         sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
         reduction=reduction, batch=batch, validate=validate,
     )
-    tp, den = _tversky_parts(xp, p, t, axes, alpha, beta)
-    den = den + smooth_dr
-    score = (tp + smooth_nr) / den
+    tp, errors = _tversky_parts(xp, p, t, axes, alpha, beta)
+    den = tp + errors + smooth_dr
+    score = (tp + smooth_nr) / den  # T
+    loss = (errors + (smooth_dr - smooth_nr)) / den  # 1 - T, no subtraction
     scale = grad_scale(_per_class(xp, score, batch), reduction)
-    dp = -scale * (t - score * (t + alpha * (1 - t) - beta * t)) / den
+    dp = scale * (alpha * score * (1 - t) - (loss + beta * score) * t) / den
     return _backward(xp, input, p_full, dp, include_background=include_background,
                      sigmoid=sigmoid, softmax=softmax)

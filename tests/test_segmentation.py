@@ -433,3 +433,93 @@ def test_runs_under_torch_compile_without_graph_break():
     f, args = _compile_case()
     compiled = torch.compile(f, fullgraph=True, backend="eager")
     torch.testing.assert_close(compiled(*args), f(*args))
+
+
+# --- tiny losses against mpmath: no cancellation in 1 - ratio ---------------------------------
+
+def _mp_overlap(p, t, kind, squared, alpha=0.5, beta=0.5, s_nr="1e-5", s_dr="1e-5"):
+    """The textbook definition, 1 - ratio, with enough digits that nothing cancels."""
+    with mpmath.workdps(1000):
+        p = [mpmath.mpf(v) for v in p]  # float -> mpf is exact
+        t = [mpmath.mpf(v) for v in t]
+        k = 2 if squared else 1
+        s_nr, s_dr = mpmath.mpf(s_nr), mpmath.mpf(s_dr)
+        inter = mpmath.fsum(a * b for a, b in zip(p, t, strict=True))
+        sp, st_ = mpmath.fsum(a**k for a in p), mpmath.fsum(b**k for b in t)
+        if kind == "dice":
+            out = 1 - (2 * inter + s_nr) / (sp + st_ + s_dr)
+        elif kind == "jaccard":
+            out = 1 - (inter + s_nr) / (sp + st_ - inter + s_dr)
+        else:
+            fp = mpmath.fsum(a * (1 - b) for a, b in zip(p, t, strict=True))
+            fn = mpmath.fsum((1 - a) * b for a, b in zip(p, t, strict=True))
+            out = 1 - (inter + s_nr) / (inter + alpha * fp + beta * fn + s_dr)
+        return +out
+
+
+# (prediction, target): empty target with a 1e-300 prediction (loss 1e-295 where 1 - ratio
+# gives 0), near-perfect predictions (loss 1e-12 .. 1e-25, where 1 - ratio keeps ~4 digits)
+_TINY = [
+    ([0.0, 0.0, 0.0, 1e-300], [0.0, 0.0, 0.0, 0.0]),
+    ([1.0, 1.0, 1e-12, 1e-12], [1.0, 1.0, 0.0, 0.0]),
+    ([1.0, 1.0 - 2.0**-40, 3e-13, 0.0], [1.0, 1.0, 0.0, 0.0]),
+    ([0.3, 0.7, 0.2, 0.9], [0.25, 0.75, 0.1, 1.0]),  # ordinary soft values
+]
+_KINDS = [
+    ("dice", dice_loss, {}), ("jaccard", jaccard_loss, {}),
+    ("tversky", tversky_loss, {"alpha": 0.3, "beta": 0.7}),
+    ("tversky", tversky_loss, {"alpha": 1.0, "beta": 0.0}),
+]
+
+
+@pytest.mark.parametrize("squared", [False, True])
+@pytest.mark.parametrize("kind,f,options", _KINDS, ids=lambda v: getattr(v, "__name__", None))
+@pytest.mark.parametrize("smooth", [("1e-5", "1e-5"), ("0", "1e-5"), ("0", "0")])
+def test_tiny_losses_keep_relative_accuracy_against_mpmath(kind, f, options, squared, smooth):
+    mpmath.mp.dps = 50
+    if squared and f is tversky_loss:
+        pytest.skip("tversky_loss has no squared_pred")
+    sq = {"squared_pred": squared} if f is not tversky_loss else {}
+    s_nr, s_dr = smooth
+    for p, t in _TINY:
+        if s_dr == "0" and not any(p) and not any(t):
+            continue
+        if s_dr == "0" and p[-1] == 1e-300:
+            continue  # 1e-300 / 1e-300 = 1: the loss is exactly 1, tested separately
+        want = _mp_overlap(p, t, kind, squared, s_nr=s_nr, s_dr=s_dr, **options)
+        for arr in (np.array([[p]]), torch.tensor([[p]], dtype=torch.float64)):
+            tt = np.array([[t]]) if isinstance(arr, np.ndarray) else torch.tensor([[t]],
+                                                                                 dtype=torch.float64)
+            got = float(f(arr, tt, reduction="none", smooth_nr=float(s_nr),
+                          smooth_dr=float(s_dr), **sq, **options)[0, 0])
+            if abs(want) < 2.0**-1022:
+                continue  # below float64's normal range (1e-300 squared): not representable
+            assert abs(got - want) <= 1e-14 * abs(want), (p, t, got, float(want))
+
+
+def test_empty_target_with_tiny_prediction_is_a_tiny_loss_not_zero():
+    p, t = np.array([[[0.0, 1e-300]]]), np.zeros((1, 1, 2))
+    assert float(dice_loss(p, t)) == pytest.approx(1e-300 / (1e-300 + 1e-5), rel=1e-15)
+    assert float(dice_loss(p, t)) > 0
+    # without smoothing the empty target with a non-empty prediction scores 0: loss exactly 1
+    assert float(dice_loss(p, t, smooth_nr=0.0, smooth_dr=0.0)) == 1.0
+
+
+@pytest.mark.parametrize("squared", [False, True])
+@pytest.mark.parametrize("kind,f,options", _KINDS, ids=lambda v: getattr(v, "__name__", None))
+def test_gradients_at_tiny_losses_against_mpmath(kind, f, options, squared):
+    mpmath.mp.dps = 50
+    if squared and f is tversky_loss:
+        pytest.skip("tversky_loss has no squared_pred")
+    sq = {"squared_pred": squared} if f is not tversky_loss else {}
+    grad_f = GRADS[f]
+    for p, t in _TINY[:3]:
+        got = grad_f(np.array([[p]]), np.array([[t]]), reduction="sum", **sq, **options)[0, 0]
+        for i in range(len(p)):
+            def loss_i(v, i=i, p=p, t=t):
+                q = list(p)
+                q[i] = v
+                return _mp_overlap(q, t, kind, squared, **options)
+            with mpmath.workdps(1000):
+                want = mpmath.diff(loss_i, mpmath.mpf(p[i]), h=mpmath.mpf("1e-400"))
+            assert abs(got[i] - want) <= 1e-14 * abs(want), (p, i, got[i], float(want))
