@@ -632,11 +632,27 @@ def _cosine_check(input1, input2, target, margin, reduction, validate):
 
 
 def _cosine_parts(xp, input1, input2):
-    """PyTorch's cosine with its eps, and the two regularised norms."""
-    prod = xp.sum(input1 * input2, axis=-1)
-    norm1 = xp.sqrt(xp.sum(input1 * input1, axis=-1) + COSINE_EPS)
-    norm2 = xp.sqrt(xp.sum(input2 * input2, axis=-1) + COSINE_EPS)
-    return prod / (norm1 * norm2), norm1, norm2
+    """PyTorch's cosine with its eps; 1 - cos without cancellation; v - u; the first norm.
+
+    With a = sqrt(|x1|^2 + eps), b = sqrt(|x2|^2 + eps), u = x1 / a and v = x2 / b:
+    1 - cos = |v - u|^2 / 2 + (eps / a^2 + eps / b^2) / 2 (cosine_embedding_loss Notes).
+    v - u is formed from the exact-as-possible difference w = x2 - x1, divided by the larger
+    norm, plus the shorter vector times 1/b - 1/a = -<w, x1 + x2> / (a b (a + b)).
+    """
+    sq1 = xp.sum(input1 * input1, axis=-1) + COSINE_EPS
+    sq2 = xp.sum(input2 * input2, axis=-1) + COSINE_EPS
+    norm1, norm2 = xp.sqrt(sq1), xp.sqrt(sq2)
+    cos = xp.sum(input1 * input2, axis=-1) / (norm1 * norm2)
+    w = input2 - input1
+    # 1/b - 1/a = (a^2 - b^2) / (a b (a + b)), and a^2 - b^2 = -<w, x1 + x2> (eps cancels)
+    inv_diff = -xp.sum(w * (input1 + input2), axis=-1) / (norm1 * norm2 * (norm1 + norm2))
+    longer2 = norm2 >= norm1
+    # v - u = w / b + x1 (1/b - 1/a) = w / a + x2 (1/b - 1/a): divide w by the larger norm
+    diff = (w / xp.where(longer2, norm2, norm1)[..., None]
+            + xp.where(longer2[..., None], input1, input2) * inv_diff[..., None])
+    one_minus_cos = (xp.sum(diff * diff, axis=-1)
+                     + (COSINE_EPS / sq1 + COSINE_EPS / sq2)) / 2
+    return cos, one_minus_cos, diff, norm1, norm2
 
 
 def cosine_embedding_loss(
@@ -655,6 +671,10 @@ def cosine_embedding_loss(
         \\max\\bigl(0,\\; \\cos(x_{1,i}, x_{2,i}) - m\\bigr) & y_i = -1 \\end{cases}, \\qquad
         \\cos(u, v) = \\frac{\\langle u, v\\rangle}
         {\\sqrt{\\lVert u\\rVert^2 + \\epsilon}\\,\\sqrt{\\lVert v\\rVert^2 + \\epsilon}}
+
+    with :math:`1 - \\cos` computed as :math:`\\tfrac12 \\lVert u/\\alpha - v/\\beta\\rVert^2 +
+    \\tfrac12 (\\epsilon/\\alpha^2 + \\epsilon/\\beta^2)`, :math:`\\alpha^2 = \\lVert u\\rVert^2 +
+    \\epsilon`, :math:`\\beta^2 = \\lVert v\\rVert^2 + \\epsilon` (Notes: no cancellation).
 
     Parameters
     ----------
@@ -699,6 +719,39 @@ def cosine_embedding_loss(
     cosine 0 instead of 1); lossbook multiplies the two square roots, equal up to rounding
     and free of that overflow.
 
+    *1 - cos without cancellation.* For a similar pair, ``1 - cos`` after rounding ``cos`` keeps
+    only about 1e-16 / loss of relative accuracy (PyTorch's form: 4 digits at a loss of
+    1e-12, none below 1e-16). With :math:`\\hat u = u/\\alpha`, :math:`\\hat v = v/\\beta`,
+    :math:`\\lVert\\hat u\\rVert^2 = \\lVert u\\rVert^2/\\alpha^2 = 1 - \\epsilon/\\alpha^2` and
+    likewise for :math:`\\hat v`, so
+
+    .. math::
+        \\lVert \\hat u - \\hat v\\rVert^2 = \\lVert\\hat u\\rVert^2 + \\lVert\\hat v\\rVert^2
+        - 2\\cos = 2 - \\frac{\\epsilon}{\\alpha^2} - \\frac{\\epsilon}{\\beta^2} - 2\\cos
+        \\;\\Longrightarrow\\;
+        1 - \\cos = \\tfrac12 \\lVert \\hat u - \\hat v\\rVert^2
+        + \\tfrac12 \\Bigl(\\frac{\\epsilon}{\\alpha^2} + \\frac{\\epsilon}{\\beta^2}\\Bigr),
+
+    exactly (PyTorch's eps included): a sum of non-negative terms. The difference
+    :math:`\\hat v - \\hat u` itself is not formed from the rounded unit vectors (their
+    rounding errors, 1e-16 each, would dominate a difference of 1e-6) but from
+    :math:`w = v - u`, exact when the two are close: with :math:`\\alpha \\ge \\beta` (swap
+    the roles otherwise)
+
+    .. math::
+        \\hat v - \\hat u = \\frac{w}{\\alpha} + v\\Bigl(\\frac1\\beta - \\frac1\\alpha\\Bigr),
+        \\qquad \\frac1\\beta - \\frac1\\alpha = \\frac{\\alpha^2 - \\beta^2}{\\alpha\\beta(\\alpha+\\beta)}
+        = \\frac{-\\langle w, u + v\\rangle}{\\alpha\\beta(\\alpha+\\beta)},
+
+    where the eps cancels exactly in :math:`\\alpha^2 - \\beta^2`, and dividing by the larger
+    norm keeps both terms no larger than the unit vectors. For a nearly parallel pair
+    :math:`v = u + \\delta` the loss then keeps full relative accuracy down to the eps
+    terms (tests/test_embedding.py, against mpmath). A pair that is parallel only up to a
+    scale, :math:`v \\approx c\\,u` with :math:`c` far from 1, has no exact difference to
+    start from: its angle is as uncertain as the rounding of the inputs allows (relative
+    error about 1e-16 / angle), in every float64 algorithm. For a dissimilar pair the loss
+    :math:`\\max(0, \\cos - m)` uses the cosine itself, accurate to 1e-16 absolute.
+
     Examples
     --------
     >>> import numpy as np
@@ -708,9 +761,9 @@ def cosine_embedding_loss(
     0.500000
     """
     xp, y = _cosine_check(input1, input2, target, margin, reduction, validate)
-    cos, _, _ = _cosine_parts(xp, input1, input2)
+    cos, one_minus_cos, *_ = _cosine_parts(xp, input1, input2)
     zeros = xp.zeros_like(cos)
-    loss = (xp.where(y == 1, 1 - cos, zeros)
+    loss = (xp.where(y == 1, one_minus_cos, zeros)
             + xp.where(y == -1, xp.maximum(cos - margin, zeros), zeros))
     return reduce(loss, reduction)
 
@@ -746,7 +799,14 @@ def cosine_embedding_loss_grad(
     Derivation: :math:`\\cos = \\langle u, v\\rangle/(\\alpha\\beta)` and
     :math:`\\partial\\alpha/\\partial u = u/\\alpha`, so by the quotient rule
     :math:`\\partial\\cos/\\partial u = v/(\\alpha\\beta) - \\langle u,v\\rangle
-    u/(\\alpha^3\\beta)`, the formula above. The loss's gradient is
+    u/(\\alpha^3\\beta)`, the formula above. It equals :math:`(\\hat v - \\cos\\,\\hat u)/\\alpha`,
+    two nearly equal vectors when :math:`\\cos` is near 1; there (:math:`\\cos > 1/2`) it is
+    computed as :math:`\\bigl((\\hat v - \\hat u) + (1 - \\cos)\\,\\hat u\\bigr)/\\alpha` from
+    the stable :math:`\\hat v - \\hat u` and :math:`1 - \\cos` of
+    :func:`cosine_embedding_loss`, which keeps the gradient of a nearly parallel pair
+    accurate (PyTorch's autograd loses digits there; at :math:`u = v = (1, 1)` its
+    gradient is wrong in the fourth digit). Elsewhere the direct form is used (it is exactly
+    0 along a vector orthogonal to :math:`v`). The loss's gradient is
     :math:`-\\partial\\cos/\\partial u` for :math:`y = 1` and
     :math:`[\\cos - m \\ge 0]\\,\\partial\\cos/\\partial u` for :math:`y = -1`: at the kink
     :math:`\\cos = m` the hinge is taken as active, as PyTorch's autograd does. The eps keeps
@@ -761,11 +821,16 @@ def cosine_embedding_loss_grad(
     1.000000
     """
     xp, y = _cosine_check(input1, input2, target, margin, reduction, validate)
-    cos, norm1, norm2 = _cosine_parts(xp, input1, input2)
-    dcos = (input2 / (norm1 * norm2)[..., None]
-            - (cos / (norm1 * norm1))[..., None] * input1)
-    zeros = xp.zeros_like(cos)
-    active = xp.astype(cos - margin >= 0, input1.dtype)
-    coef = xp.where(y == 1, -xp.ones_like(cos), zeros) + xp.where(y == -1, active, zeros)
-    return dcos * (coef * grad_scale(cos, reduction))[..., None]
+    cos, one_minus_cos, diff, norm1, norm2 = _cosine_parts(xp, input1, input2)
+    a = norm1[..., None]
+    # d cos/du = v / (a b) - cos u / a^2 = (v - cos u) / a: two nearly equal terms when cos is
+    # near 1, so there it is ((v - u) + (1 - cos) u) / a from the stable parts (Notes)
+    near = ((diff + one_minus_cos[..., None] * (input1 / a)) / a)
+    direct = input2 / (norm1 * norm2)[..., None] - (cos / (norm1 * norm1))[..., None] * input1
+    dcos = xp.where((cos > 0.5)[..., None], near, direct)
+    zeros = xp.zeros_like(input1)
+    active = xp.astype(cos - margin >= 0, input1.dtype)[..., None]
+    grad = (xp.where((y == 1)[..., None], -dcos, zeros)
+            + xp.where((y == -1)[..., None], active * dcos, zeros))
+    return grad * grad_scale(cos, reduction)
 

@@ -140,10 +140,15 @@ def test_cosine_subgradient_at_kink_and_at_zero_vector():
     y = np.array([-1.0, 1.0, 1.0])
     ours = cosine_embedding_loss_grad(x1, x2, y, reduction="sum")
     theirs = _autograd(F.cosine_embedding_loss, x1, x2, y, reduction="sum")
-    np.testing.assert_allclose(ours, theirs, rtol=1e-14, atol=1e-20)
+    np.testing.assert_allclose(ours[[0, 2]], theirs[[0, 2]], rtol=1e-14, atol=1e-20)
     np.testing.assert_allclose(ours[0], [0.0, 1.0], atol=1e-20)
-    # at u = 0 the gradient is -v / (sqrt(eps) |v|_eps) with PyTorch's float32 eps
+    # row 1, u = v = (1, 1): d(1 - cos)/du = -eps / (2 + eps)^2 (1, 1), about -eps / 4 (the
+    # eps keeps cos(u, u) below 1); PyTorch's v/(ab) - cos u/a^2 cancels: 4th digit wrong
     eps = float(np.float32(1e-12))
+    exact = -mpmath.mpf(eps) / (2 + mpmath.mpf(eps)) ** 2
+    np.testing.assert_allclose(ours[1], [float(exact)] * 2, rtol=1e-14)
+    assert abs(theirs[1, 0] / float(exact) - 1) > 1e-5
+    # at u = 0 the gradient is -v / (sqrt(eps) |v|_eps) with PyTorch's float32 eps
     np.testing.assert_allclose(ours[2], -x2[2] / math.sqrt(eps * (2 + eps)), rtol=1e-15)
     assert np.all(np.isfinite(ours[2])) and np.abs(ours[2]).max() > 1e5  # eps keeps 0 finite
 
@@ -282,7 +287,8 @@ def test_cosine_does_not_overflow_in_float32():
     x = torch.tensor([[1e10, 0.0]], dtype=torch.float32)
     y = torch.tensor([1.0])
     assert float(F.cosine_embedding_loss(x, x, y)) == 1.0  # PyTorch: the product overflows
-    assert float(cosine_embedding_loss(x, x, y)) == 0.0  # the true 1 - cos(x, x)
+    # the true 1 - cos(x, x) = eps / (|x|^2 + eps) = 1e-32 (PyTorch's eps, in float32 too)
+    assert float(cosine_embedding_loss(x, x, y)) == pytest.approx(1e-32, rel=1e-6)
 
 
 def test_cosine_eps_is_pytorchs():
@@ -438,3 +444,84 @@ def test_triplet_distance_with_large_p_does_not_overflow():
              - _mp_norm((a - neg)[0].double().tolist(), 100))
     ours = triplet_margin_loss(a, pos, neg, p=100.0, eps=0.0)
     assert float(ours) == pytest.approx(float(exact), rel=1e-6)
+
+
+# --- cosine: 1 - cos without cancellation, against mpmath --------------------------------------
+
+_COS_EPS = mpmath.mpf(float(np.float32(1e-12)))  # PyTorch's eps, in float64 too
+
+
+def _mp_cosine(x1, x2, label, margin=0.0):
+    """Loss and its gradient with respect to x1, at 100 digits (nothing cancels there)."""
+    with mpmath.workdps(100):
+        u, v = [mpmath.mpf(float(a)) for a in x1], [mpmath.mpf(float(b)) for b in x2]
+        aa = mpmath.fsum(a * a for a in u) + _COS_EPS
+        bb = mpmath.fsum(b * b for b in v) + _COS_EPS
+        ab = mpmath.sqrt(aa * bb)
+        cos = mpmath.fsum(a * b for a, b in zip(u, v, strict=True)) / ab
+        dcos = [b / ab - cos * a / aa for a, b in zip(u, v, strict=True)]
+        if label == 1:
+            return +(1 - cos), [-g for g in dcos]
+        if cos - margin >= 0:
+            return +(cos - margin), dcos
+        return mpmath.mpf(0), [mpmath.mpf(0)] * len(u)
+
+
+def _cosine_pairs():
+    rng = np.random.default_rng(11)
+    u, v = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
+    x1 = np.concatenate([u, u, u, u[:2], 1e-3 * u[:1], 1e3 * u[:1], u[:1], np.zeros((1, 5))])
+    x2 = np.concatenate([u + 1e-9 * v, u + 1e-6 * v, u + 1e-4 * v, u[:2], 1e-3 * (u[:1] + 1e-7 * v[:1]),
+                         1e3 * (u[:1] + 1e-8 * v[:1]), 0.5 * u[:1] + 1e-2 * v[:1], v[:1]])
+    return x1, x2
+
+
+def test_cosine_nearly_parallel_pairs_keep_relative_accuracy_against_mpmath():
+    # 1 - cos from 1e-22 to 1e-9 (plus the eps terms): 1 - fl(cos) kept ~1e-16 / loss
+    mpmath.mp.dps = 50
+    x1, x2 = _cosine_pairs()
+    y = np.ones(len(x1))
+    for lib in (np, torch):
+        a, b = (x1, x2) if lib is np else (_t(x1), _t(x2))
+        got = np.asarray(cosine_embedding_loss(a, b, _t(y) if lib is torch else y,
+                                               reduction="none"))
+        grad = np.asarray(cosine_embedding_loss_grad(a, b, _t(y) if lib is torch else y,
+                                                     reduction="none"))
+        for i in range(len(x1)):
+            want, dwant = _mp_cosine(x1[i], x2[i], 1)
+            assert abs(got[i] - want) <= 1e-14 * want, (i, got[i], float(want))
+            err = mpmath.sqrt(mpmath.fsum((g - d) ** 2 for g, d in zip(grad[i], dwant, strict=True)))
+            size = mpmath.sqrt(mpmath.fsum(d**2 for d in dwant))
+            assert err <= 1e-14 * size, (i, float(err / size))
+
+
+def test_cosine_identity_one_minus_cos_as_squared_distance_of_unit_vectors():
+    # 1 - cos = |u/a - v/b|^2 / 2 + (eps/a^2 + eps/b^2) / 2 exactly, a^2 = |u|^2 + eps
+    mpmath.mp.dps = 50
+    rng = np.random.default_rng(12)
+    for x1, x2 in zip(rng.normal(size=(5, 3)) * [[1], [1e-6], [1], [1e3], [0]],
+                      rng.normal(size=(5, 3)), strict=True):
+        u, v = [mpmath.mpf(a) for a in x1], [mpmath.mpf(b) for b in x2]
+        aa = mpmath.fsum(a * a for a in u) + _COS_EPS
+        bb = mpmath.fsum(b * b for b in v) + _COS_EPS
+        dist = mpmath.fsum((a / mpmath.sqrt(aa) - b / mpmath.sqrt(bb)) ** 2
+                           for a, b in zip(u, v, strict=True))
+        rhs = dist / 2 + (_COS_EPS / aa + _COS_EPS / bb) / 2
+        want, _ = _mp_cosine(x1, x2, 1)
+        assert abs(rhs - want) <= mpmath.mpf(10) ** -45 * abs(want)
+
+
+@pytest.mark.parametrize("margin", [0.0, 0.5, -0.5])
+def test_cosine_dissimilar_branch_against_mpmath(margin):
+    mpmath.mp.dps = 50
+    x1, x2 = _cosine_pairs()
+    x1 = np.concatenate([x1, [[1.0, 0.0, 0.0, 0.0, 0.0]]])
+    x2 = np.concatenate([x2, [[0.0, 1.0, 0.0, 0.0, 0.0]]])  # orthogonal: cos = 0 exactly
+    y = -np.ones(len(x1))
+    got = cosine_embedding_loss(x1, x2, y, margin=margin, reduction="none")
+    grad = cosine_embedding_loss_grad(x1, x2, y, margin=margin, reduction="none")
+    for i in range(len(x1)):
+        want, dwant = _mp_cosine(x1[i], x2[i], -1, margin)
+        assert abs(got[i] - want) <= 1e-15 + 1e-14 * abs(want), (i, got[i], float(want))
+        for g, d in zip(grad[i], dwant, strict=True):
+            assert abs(g - d) <= 1e-15 + 1e-14 * abs(d), (i, g, float(d))
