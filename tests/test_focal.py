@@ -515,3 +515,64 @@ def test_gradients_accuracy_against_mpmath(gamma):
                 return _mp_focal(r, int(y), gamma)
             ref = float(mpmath.diff(f, mpmath.mpf(row[j])))
             assert ours[i, j] == pytest.approx(ref, rel=1e-12, abs=1e-300)
+
+
+# --- the margin d without rounding at the logits' scale; (1 - p_t)^gamma as a power ---------
+
+# near-equal logits around -1e4 (d = -log 4 was rounded to ulp(1e4) = 1.8e-12), a dominant
+# correct logit (loss 4e^-50), ordinary rows, and the target far below or above the others
+_ROWS = np.array([
+    [-1e4, -1e4, -1e4, -1e4, -1e4 + 1e-12],
+    [1e4, -1e4, 0.0, 5e3, 1e4 - 1],
+    [1.0, 1.0 + 2.0**-52, 1.0, 1.0, 1.0],
+    [50.0, 0.0, 0.0, 0.0, 0.0],
+    [37.0, 0.0, 0.0, 0.0, 0.0],
+    [3.0, -2.0, 0.5, 1.0, -0.25],
+    [-1e4 + 30.0, -1e4, -1e4 + 1.0, -1e4, -1e4 - 5.0],
+    [-20.0, 0.0, 1.0, -1.0, 0.5],
+])
+_ROW_TARGETS = np.array([4, 0, 1, 0, 0, 3, 0, 0])
+
+
+def _mp_focal_grad(row, y, gamma):
+    with mpmath.workdps(120):
+        row = [mpmath.mpf(float(v)) for v in row]
+        out = []
+        for j in range(len(row)):
+            def f(v, j=j):
+                r = list(row)
+                r[j] = v
+                return _mp_focal(r, y, gamma)
+            out.append(mpmath.diff(f, row[j], h=mpmath.mpf("1e-60")))
+        return out
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.25, 0.5, 1.5, 2.0, 3.0])
+def test_softmax_margin_is_not_rounded_at_the_scale_of_the_logits(gamma):
+    for lib in ("numpy", "torch"):
+        x = _ROWS if lib == "numpy" else torch.tensor(_ROWS)
+        y = _ROW_TARGETS if lib == "numpy" else torch.tensor(_ROW_TARGETS)
+        ours = np.asarray(focal_loss(x, y, gamma=gamma, reduction="none"))
+        grad = np.asarray(focal_loss_grad(x, y, gamma=gamma, reduction="none"))
+        for i, (row, c) in enumerate(zip(_ROWS, _ROW_TARGETS, strict=True)):
+            want = _mp_focal([mpmath.mpf(float(v)) for v in row], int(c), gamma)
+            assert abs(ours[i] - want) <= 1e-14 * want, (lib, i, ours[i], float(want))
+            for j, dwant in enumerate(_mp_focal_grad(row, int(c), gamma)):
+                assert abs(grad[i, j] - dwant) <= 1e-14 * abs(dwant), (lib, i, j, grad[i, j],
+                                                                       float(dwant))
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.1, 0.5, 0.999, 1.0, 2.0])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_softmax_certain_prediction_is_finite_for_every_gamma(dtype, gamma):
+    # p_t rounds to 1 (q = 0 or subnormal) and p_t = 0 (the other extreme), gamma < 1 included
+    x = torch.tensor([[800.0, 0.0, 0.0], [745.0, 0.0, 0.0], [100.0, 0.0, 0.0],
+                      [-800.0, 0.0, 0.0], [0.0, 0.0, 0.0]], dtype=dtype, requires_grad=True)
+    y = torch.tensor([0, 0, 0, 0, 0])
+    loss = focal_loss(x, y, gamma=gamma, reduction="none")
+    (auto,) = torch.autograd.grad(loss.sum(), x)
+    hand = focal_loss_grad(x.detach(), y, gamma=gamma, reduction="none")
+    assert torch.isfinite(loss).all() and torch.isfinite(auto).all() and torch.isfinite(hand).all()
+    torch.testing.assert_close(hand, auto)
+    loss = loss.detach()
+    assert float(loss[0]) == 0.0 and float(loss[3]) == pytest.approx(800.0 + np.log(2.0))
