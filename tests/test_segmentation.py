@@ -470,15 +470,16 @@ _KINDS = [
     ("tversky", tversky_loss, {"alpha": 0.3, "beta": 0.7}),
     ("tversky", tversky_loss, {"alpha": 1.0, "beta": 0.0}),
 ]
+# squared_pred is a Dice/Jaccard option (MONAI's TverskyLoss has none): Tversky only unsquared.
+_KINDS_SQUARED = [(*k, sq) for k in _KINDS for sq in (False, True)
+                  if not (sq and k[1] is tversky_loss)]
 
 
-@pytest.mark.parametrize("squared", [False, True])
-@pytest.mark.parametrize("kind,f,options", _KINDS, ids=lambda v: getattr(v, "__name__", None))
+@pytest.mark.parametrize("kind,f,options,squared", _KINDS_SQUARED,
+                         ids=lambda v: getattr(v, "__name__", None))
 @pytest.mark.parametrize("smooth", [("1e-5", "1e-5"), ("0", "1e-5"), ("0", "0")])
 def test_tiny_losses_keep_relative_accuracy_against_mpmath(kind, f, options, squared, smooth):
     mpmath.mp.dps = 50
-    if squared and f is tversky_loss:
-        pytest.skip("tversky_loss has no squared_pred")
     sq = {"squared_pred": squared} if f is not tversky_loss else {}
     s_nr, s_dr = smooth
     for p, t in _TINY:
@@ -505,12 +506,10 @@ def test_empty_target_with_tiny_prediction_is_a_tiny_loss_not_zero():
     assert float(dice_loss(p, t, smooth_nr=0.0, smooth_dr=0.0)) == 1.0
 
 
-@pytest.mark.parametrize("squared", [False, True])
-@pytest.mark.parametrize("kind,f,options", _KINDS, ids=lambda v: getattr(v, "__name__", None))
+@pytest.mark.parametrize("kind,f,options,squared", _KINDS_SQUARED,
+                         ids=lambda v: getattr(v, "__name__", None))
 def test_gradients_at_tiny_losses_against_mpmath(kind, f, options, squared):
     mpmath.mp.dps = 50
-    if squared and f is tversky_loss:
-        pytest.skip("tversky_loss has no squared_pred")
     sq = {"squared_pred": squared} if f is not tversky_loss else {}
     grad_f = GRADS[f]
     for p, t in _TINY[:3]:
