@@ -214,3 +214,14 @@ def test_notebooks_are_stored_executed_and_follow_the_conventions(path):
     assert not errors, "a stored error output in a cell not tagged raises-exception"
     stderr = [o["text"] for c in code for o in c.outputs if o.get("name") == "stderr"]
     assert not stderr, f"stored stderr output (warnings differ between machines): {stderr[:1]}"
+
+
+def test_readme_quotes_the_benchmark_results_as_they_stand():
+    readme = (ROOT / "README.md").read_text()
+    quoted = readme[readme.index("## Benchmarks"):readme.index("## Contributing")]
+    results = (ROOT / "benchmarks" / "RESULTS.md").read_text()
+    headline = results[results.index("## Headline"):results.index("## 1.")]
+    numbers = re.findall(r"\d+\.\d+x|\d+ of \d+|\d+ %", quoted)
+    assert len(numbers) >= 5, numbers
+    for number in numbers:
+        assert number in headline, f"README quotes {number}, RESULTS.md's headline does not"
