@@ -19,7 +19,7 @@ from numbers import Real
 from typing import Any
 
 from lossbook._array import Array, device, float_input, namespace
-from lossbook._math import log_sigmoid, logsumexp_parts
+from lossbook._math import logsumexp_parts
 from lossbook._reduction import check_reduction, grad_scale, reduce
 from lossbook._validation import (
     check_class_indices,
@@ -48,26 +48,34 @@ def _sigmoid_parts(input: Array, target: Array, gamma: float) -> tuple[Any, ...]
     """Cross-entropy, log(1 - p_t), its derivative and the hard-target mask, all in log space."""
     xp = namespace(input)
     t = target
+    # log sigma(x) and log sigma(-x) as _math.log_sigmoid computes them, min(+-x, 0) -
+    # log1p(exp(-|x|)), sharing the log1p term (|-x| = |x|): the same values for one exp and one
+    # log1p per element instead of three of each (torch.compile does not see abs(-x) = abs(x)).
+    zero = xp.zeros_like(input)
+    tail = xp.log1p(xp.exp(-xp.abs(input)))
+    log_sig_pos = xp.minimum(input, zero) - tail
+    log_sig_neg = xp.minimum(-input, zero) - tail
     # Binary cross-entropy with logits as a sum of two non-negative terms: no cancellation, so
     # a tiny loss keeps its relative accuracy (torch's (1-t)x + softplus(-x) form rounds it to 0).
-    ce = t * -log_sigmoid(input) + (1 - t) * -log_sigmoid(-input)
+    ce = t * -log_sig_pos + (1 - t) * -log_sig_neg
     hard = xp.logical_or(t == 0, t == 1)
     # Hard targets: 1 - p_t = sigmoid(-s) with s = (2t - 1) x, so log(1 - p_t) = log_sigmoid(-s),
-    # finite for every finite logit (it is -1e4 at x = 1e4, never log 0 = -inf).
-    s = (2 * t - 1) * input
-    log_q_hard = log_sigmoid(-s)
+    # finite for every finite logit (it is -1e4 at x = 1e4, never log 0 = -inf). s is exactly x
+    # for t = 1 and -x for t = 0, so log_sigmoid(-s) is log sigma(-x), resp. log sigma(x).
+    positive = t == 1
+    log_q_hard = xp.where(positive, log_sig_neg, log_sig_pos)
     # Soft targets 0 < t < 1: 1 - p_t = t sigmoid(-x) + (1 - t) sigmoid(x) lies between t and
     # 1 - t, so it never reaches 0 and its plain log is accurate. The hard entries get t = 1/2
     # in this branch so that no inf or NaN reaches the gradient through the unused side of where.
     ts = xp.where(hard, xp.full_like(t, 0.5), t)
-    sig_pos = xp.exp(log_sigmoid(input))
-    sig_neg = xp.exp(log_sigmoid(-input))
+    sig_pos = xp.exp(log_sig_pos)
+    sig_neg = xp.exp(log_sig_neg)
     q_soft = ts * sig_neg + (1 - ts) * sig_pos
     log_q = xp.where(hard, log_q_hard, xp.log(q_soft))
     # d log(1 - p_t) / dx: hard -(2t - 1) p_t with p_t = sigmoid(s); soft (1 - 2t) s(x) s(-x) / q.
     dlog_q = xp.where(
         hard,
-        (1 - 2 * t) * xp.exp(log_sigmoid(s)),
+        (1 - 2 * t) * xp.where(positive, sig_pos, sig_neg),  # exp(log_sigmoid(s))
         (1 - 2 * ts) * sig_pos * sig_neg / q_soft,
     )
     dce = (1 - t) * sig_pos - t * sig_neg  # = sigmoid(x) - t without cancellation
