@@ -98,13 +98,16 @@ CAUSES: dict[tuple[str, str], str] = {
         "element. What would close it: a hard-target-only variant (no soft branch), more threads; "
         "not 50 % of the copy bandwidth with 1-ulp transcendental functions on one thread."),
     ("compiled", "margin_ranking_loss"): (
-        "Cause (fixed here): torch.maximum(z, 0)'s backward needs two bool masks (z == 0, z < 0), "
-        "and AOTAutograd's min-cut partitioner saves them from the forward (1 byte per element "
-        "is its cheapest cut); inductor's CPU backend writes a bool mask at about 12 ns per "
-        "element (see hinge_embedding_loss), so the training-mode forward kernel took 77 ms and "
-        "the backward 23 ms, against 2 ms for the no-grad forward. lossbook now computes the "
-        "hinge as z/2 + |z|/2 (same values, same subgradient 1/2 at z = 0), whose backward saves "
-        "sign(z) as float32: forward + backward 85.3 -> 7.1 ms (PyTorch eager 29.4 ms)."),
+        "Cause in PyTorch, not in lossbook's formula (the same as hinge_embedding_loss below): "
+        "torch.maximum(z, 0)'s backward needs two bool masks (z == 0, z < 0), AOTAutograd's "
+        "min-cut partitioner saves them from the forward (1 byte per element is its cheapest "
+        "cut), and inductor's CPU backend writes a bool mask at about 12 ns per element, so the "
+        "training-mode forward kernel took 77 ms and the backward 23 ms, against 2 ms for the "
+        "no-grad forward. Computing the hinge as z/2 + |z|/2 saves sign(z) as a float instead "
+        "(forward + backward measured 85.3 -> 7.1 ms, PyTorch eager 29.4 ms) but turns an "
+        "infinite score (z = -inf) into NaN (-inf + inf) where PyTorch and the definition give 0, "
+        "so lossbook keeps maximum. What would close it: a vectorized bool-mask store/load in "
+        "ATen's VecMask, or a partitioner that recomputes the masks from the saved input."),
     ("compiled", "hinge_embedding_loss"): (
         "Cause in PyTorch, not in lossbook's formula: forward and backward are one fused, "
         "vectorized kernel each, but for the backward AOTAutograd's min-cut partitioner saves 4 "
