@@ -525,3 +525,14 @@ def test_cosine_dissimilar_branch_against_mpmath(margin):
         assert abs(got[i] - want) <= 1e-15 + 1e-14 * abs(want), (i, got[i], float(want))
         for g, d in zip(grad[i], dwant, strict=True):
             assert abs(g - d) <= 1e-15 + 1e-14 * abs(d), (i, g, float(d))
+
+
+def test_margin_ranking_infinite_score_met_by_infinity_is_zero_not_nan():
+    # z = -y (x1 - x2) + margin = -inf: the margin is met without limit, the loss is 0 (as in
+    # PyTorch); a form like z/2 + |z|/2 would give -inf + inf = NaN here.
+    x1 = torch.tensor([math.inf, 0.5], dtype=torch.float64)
+    x2 = torch.tensor([0.0, 0.2], dtype=torch.float64)
+    y = torch.tensor([1.0, 1.0], dtype=torch.float64)
+    ours = margin_ranking_loss(x1, x2, y, reduction="none")
+    theirs = torch.nn.functional.margin_ranking_loss(x1, x2, y, reduction="none")
+    assert ours.tolist() == theirs.tolist() == [0.0, 0.0]
