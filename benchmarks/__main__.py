@@ -71,6 +71,30 @@ CAUSES: dict[tuple[str, str], str] = {
         "copy bandwidth. The compiled loss is already 10x faster than PyTorch eager (forward "
         "9.25 vs 91.79 ms, forward + backward 12.86 vs 98.18 ms). What would close it: more "
         "threads; no formulation removes one of the two logarithms for soft targets."),
+    ("compiled", "kl_div"): (
+        "Cause: arithmetic, not memory or fusion, as for the other log losses. The pointwise "
+        "loss t (log t - x) needs one log per element (through xlogy, so 0 log 0 = 0), and a "
+        "vectorized log alone costs about 0.63 ns per element on one thread (measured in the "
+        "diagnosis of binary_cross_entropy): the compiled forward's 3.62 ms for 4M elements is "
+        "0.86 ns per element, that log plus reading two inputs. It is already 5x faster than "
+        "PyTorch eager. What would close it: more threads, or log_target=True, which takes log t "
+        "from the caller and needs no log at all."),
+    ("course", "06_focal_loss.ipynb"): (
+        "Cause: the notebook's imbalance experiment trains four small models on a 1:100 data set "
+        "and it imports MONAI (about 2 s of CPU) to compare with MONAI's focal loss, on top of the "
+        "kernel start and torch import every notebook pays. What would close it: fewer training "
+        "steps or a smaller data set, at the cost of noisier precision/recall numbers."),
+    ("course", "*"): (
+        "Cause: the fixed start-up every notebook pays under nbval (a fresh kernel importing "
+        "torch, NumPy and matplotlib) plus the notebook's own experiment; single runs on this "
+        "shared two-core machine vary by a few seconds with its load (see the load average "
+        "above). What would close it: smaller experiments in the notebook."),
+    ("course", "07_dice_loss.ipynb"): (
+        "Cause: the notebook trains its toy segmentation model three times (CE, Dice, Dice + CE; "
+        "200 steps each, about 3 s) and imports MONAI (about 2 s of CPU) to compare with it, on "
+        "top of the kernel start and torch import every notebook pays. What would close it: "
+        "fewer training steps or smaller images, at the cost of a less clear separation between "
+        "the three losses."),
     ("compiled", "log_sigmoid"): (
         "Cause: arithmetic, plus a harness effect in forward + backward. The forward is one "
         "fused, AVX-512-vectorized kernel computing min(x, 0) - log1p(exp(-|x|)) (1 exp + 1 log1p "

@@ -243,7 +243,7 @@ def gaps(res: Results, causes: dict[tuple[str, str], str]) -> list[str]:
     slow = [r for r in res.notebooks if r.seconds is not None and (r.seconds >= NOTEBOOK_TARGET or not r.passed)]
     for r in slow:
         out.append(f"**course, {r.notebook}**: {r.seconds:.1f} s, passed={r.passed}. "
-                   f"{causes.get(('course', r.notebook), default)}")
+                   f"{causes.get(('course', r.notebook), causes.get(('course', '*'), default))}")
     timed = [r.seconds for r in res.notebooks if r.seconds is not None]
     if timed and len(timed) == len(res.notebooks) and sum(timed) >= COURSE_TARGET:
         out.append(
