@@ -34,7 +34,7 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
 bench: $(STAMP)
-	$(PY) -m benchmarks $(if $(QUICK),--quick --out build/bench-quick,)
+	$(PY) -m benchmarks $(if $(QUICK),--quick --out build/bench-quick,--make-test)
 
 clean:
 	rm -rf build site $(VENV)

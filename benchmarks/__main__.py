@@ -84,6 +84,12 @@ CAUSES: dict[tuple[str, str], str] = {
         "and it imports MONAI (about 2 s of CPU) to compare with MONAI's focal loss, on top of the "
         "kernel start and torch import every notebook pays. What would close it: fewer training "
         "steps or a smaller data set, at the cost of noisier precision/recall numbers."),
+    ("course", "make test"): (
+        "Cause: the suite runs serially on one process: every registered loss against its twin "
+        "for every option set and backend with gradcheck, a torch.compile trace of every function "
+        "and its gradient, the hypothesis and mpmath tests, eleven notebooks under strict nbval "
+        "(a fresh kernel each) and the site opened in Chromium. What would close it: running the "
+        "tests on both cores (pytest-xdist), which this course does not use yet."),
     ("course", "*"): (
         "Cause: the fixed start-up every notebook pays under nbval (a fresh kernel importing "
         "torch, NumPy and matplotlib) plus the notebook's own experiment; single runs on this "

@@ -1,9 +1,8 @@
 """Course runtime: wall seconds of each notebook under strict nbval, one pytest process each.
 
 The time includes pytest's start-up and the kernel's start, which a learner running
-``pytest notebooks/NN_x.ipynb`` also waits for. ``make test`` (the whole suite) is timed only
-when asked (``--make-test``): it runs every test of every helper and takes the machine's two
-cores for minutes.
+``pytest notebooks/NN_x.ipynb`` also waits for. ``make test`` (the whole suite) is timed when
+asked (``--make-test``, which ``make bench`` passes): it takes the machine's cores for minutes.
 """
 
 from __future__ import annotations
