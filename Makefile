@@ -8,6 +8,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TORCH_PIN := $(shell grep -E '^torch==' requirements.lock)
+# make test spreads the test files over the cores (pytest-xdist; at most 4 workers, each holds
+# torch). loadscope keeps a notebook's cells, and a module's tests, on one worker, in order.
+# `make test PYTEST_ARGS=` runs serially; plain `pytest` in .venv is serial too.
+PYTEST_ARGS ?= -n auto --maxprocesses=4 --dist loadscope
 
 .PHONY: course test lab student bench benchmarks clean
 
@@ -23,7 +27,7 @@ course: $(STAMP)
 	$(PY) -m lossbook build
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 # `make student` writes build/student/; `make student RUN=1` also executes it and fails if a
 # notebook of the student edition breaks (CI does).

@@ -85,11 +85,12 @@ CAUSES: dict[tuple[str, str], str] = {
         "kernel start and torch import every notebook pays. What would close it: fewer training "
         "steps or a smaller data set, at the cost of noisier precision/recall numbers."),
     ("course", "make test"): (
-        "Cause: the suite runs serially on one process: every registered loss against its twin "
-        "for every option set and backend with gradcheck, a torch.compile trace of every function "
+        "Cause: the suite is large for two cores: every registered loss against its twin for "
+        "every option set and backend with gradcheck, a torch.compile trace of every function "
         "and its gradient, the hypothesis and mpmath tests, eleven notebooks under strict nbval "
-        "(a fresh kernel each) and the site opened in Chromium. What would close it: running the "
-        "tests on both cores (pytest-xdist), which this course does not use yet."),
+        "(a fresh kernel each) and the site opened in Chromium; make test already spreads the "
+        "test files over the cores (pytest-xdist). What would close it: more cores, or fewer "
+        "torch.compile traces (one per function instead of one per registered option set)."),
     ("course", "*"): (
         "Cause: the fixed start-up every notebook pays under nbval (a fresh kernel importing "
         "torch, NumPy and matplotlib) plus the notebook's own experiment; single runs on this "

@@ -205,7 +205,6 @@ def test_setup_notebook_is_reproducible():
     torch.testing.assert_close(a[1], b[1])
     assert torch.get_num_threads() == 1
     assert np.get_printoptions()["precision"] == 4
-    torch.use_deterministic_algorithms(False)
     np.set_printoptions(precision=8, suppress=False)
 
 
