@@ -96,10 +96,22 @@ CAUSES: dict[tuple[str, str], str] = {
         "torch, NumPy and matplotlib) plus the notebook's own experiment; single runs on this "
         "shared two-core machine vary by a few seconds with its load (see the load average "
         "above). What would close it: smaller experiments in the notebook."),
+    ("course", "all notebooks, one process"): (
+        "Cause: each notebook gets a fresh Jupyter kernel (nbval's model, and what a learner "
+        "opening it gets), and before its first line of course code that kernel starts (about "
+        "0.5 s) and its first cell imports torch, NumPy, matplotlib and lossbook (1.5 to 3 s in "
+        "pytest --durations): about a third of the serial total for eleven notebooks. The rest is "
+        "the course itself: figures drawn twice (saved to figures/ and shown inline), the "
+        "experiments of 06 and 07, and MONAI imported by the three notebooks that compare with "
+        "it (about 2 s each). What would close it: running the notebooks on more cores, as "
+        "make test does (the next row)."),
+    ("course", "all notebooks, make test's workers"): (
+        "Cause: as for the serial run, divided over the workers; the slowest notebook and the "
+        "kernels' start-up bound it. What would close it: more cores."),
     ("course", "07_dice_loss.ipynb"): (
         "Cause: the notebook trains its toy segmentation model three times (CE, Dice, Dice + CE; "
-        "200 steps each, about 3 s) and imports MONAI (about 2 s of CPU) to compare with it, on "
-        "top of the kernel start and torch import every notebook pays. What would close it: "
+        "200 steps each, about 2.5 s with the convolutions in channels_last) and imports MONAI "
+        "(about 2 s of CPU) to compare with it, on top of the kernel start and torch import every notebook pays. What would close it: "
         "fewer training steps or smaller images, at the cost of a less clear separation between "
         "the three losses."),
     ("compiled", "log_sigmoid"): (
@@ -256,11 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     bandwidth = max(bandwidth, bandwidth_after)
     say("compiled done")
     notebooks = course.time_notebooks(ROOT, run=not args.quick)
+    together = [] if args.quick else course.time_all_notebooks(ROOT)
     make_test = course.time_make_test(ROOT) if args.make_test else None
     say("course runtime done")
 
     res = report.Results(args.quick, acc_rows, outliers, eager, compiled, bandwidth, notebooks,
-                         make_test, settings)
+                         make_test, together, settings)
     figure = report.save_figure(res, "bench_speed")
     res.figure = os.path.relpath(figure, results_path.parent)
     text = report.render(res, CAUSES, NOTES)

@@ -7,13 +7,14 @@ asked (``--make-test``, which ``make bench`` passes): it takes the machine's cor
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["NotebookRow", "time_make_test", "time_notebooks"]
+__all__ = ["NotebookRow", "make_test_args", "time_all_notebooks", "time_make_test", "time_notebooks"]
 
 
 @dataclass
@@ -49,3 +50,18 @@ def time_make_test(root: Path) -> tuple[float, bool]:
     done = subprocess.run(["make", "--no-print-directory", "test"], cwd=root,
                           capture_output=True, text=True, check=False)
     return time.perf_counter() - start, done.returncode == 0
+
+
+def make_test_args(root: Path) -> list[str]:
+    """The pytest options ``make test`` passes (the Makefile's ``PYTEST_ARGS``)."""
+    found = re.search(r"^PYTEST_ARGS \?= (.*)$", (root / "Makefile").read_text(), re.MULTILINE)
+    return found.group(1).split() if found else []
+
+
+def time_all_notebooks(root: Path) -> list[tuple[str, float, bool]]:
+    """Every notebook in one pytest run: serially in one process (what a machine with one core
+    sees), and spread over the cores with ``make test``'s options."""
+    return [
+        ("one process", *_pytest(root, "notebooks")),
+        ("make test's workers", *_pytest(root, *make_test_args(root), "notebooks")),
+    ]
