@@ -43,13 +43,16 @@ def time_notebooks(root: Path, run: bool) -> list[NotebookRow]:
     return rows
 
 
-def time_make_test(root: Path) -> tuple[float, bool]:
+def time_make_test(root: Path) -> tuple[float, bool, list[str]]:
     """Seconds of ``make test`` after set-up (.venv is installed, so make runs only pytest, with
-    the Makefile's options: the test files spread over the cores)."""
+    the Makefile's options: the test files spread over the cores), whether it passed, and the
+    ``FAILED``/``ERROR`` lines of its summary if it did not."""
     start = time.perf_counter()
     done = subprocess.run(["make", "--no-print-directory", "test"], cwd=root,
                           capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, done.returncode == 0
+    seconds = time.perf_counter() - start
+    failures = [ln for ln in done.stdout.splitlines() if ln.startswith(("FAILED ", "ERROR "))]
+    return seconds, done.returncode == 0, failures
 
 
 def make_test_args(root: Path) -> list[str]:
