@@ -11,7 +11,9 @@ TORCH_PIN := $(shell grep -E '^torch==' requirements.lock)
 # make test spreads the test files over the cores (pytest-xdist; at most 4 workers, each holds
 # torch). loadscope keeps a notebook's cells, and a module's tests, on one worker, in order.
 # `make test PYTEST_ARGS=` runs serially; plain `pytest` in .venv is serial too.
+# `make test TESTS=notebooks` runs only those paths.
 PYTEST_ARGS ?= -n auto --maxprocesses=4 --dist loadscope
+TESTS ?=
 
 .PHONY: course test lab student bench benchmarks clean
 
@@ -27,7 +29,7 @@ course: $(STAMP)
 	$(PY) -m lossbook build
 
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_ARGS) $(TESTS)
 
 # `make student` writes build/student/; `make student RUN=1` also executes it and fails if a
 # notebook of the student edition breaks (CI does).

@@ -7,14 +7,13 @@ asked (``--make-test``, which ``make bench`` passes): it takes the machine's cor
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["NotebookRow", "make_test_args", "time_all_notebooks", "time_make_test", "time_notebooks"]
+__all__ = ["NotebookRow", "time_all_notebooks", "time_make_test", "time_notebooks"]
 
 
 @dataclass
@@ -24,11 +23,17 @@ class NotebookRow:
     passed: bool | None
 
 
-def _pytest(root: Path, *args: str) -> tuple[float, bool]:
+def _run(root: Path, *command: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Wall seconds of ``command`` run in ``root``, and its result."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
-                          cwd=root, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, done.returncode == 0
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, done
+
+
+def _pytest(root: Path, *args: str) -> tuple[float, bool]:
+    seconds, done = _run(root, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                         *args)
+    return seconds, done.returncode == 0
 
 
 def time_notebooks(root: Path, run: bool) -> list[NotebookRow]:
@@ -43,28 +48,20 @@ def time_notebooks(root: Path, run: bool) -> list[NotebookRow]:
     return rows
 
 
-def time_make_test(root: Path) -> tuple[float, bool, list[str]]:
+def time_make_test(root: Path, tests: str = "") -> tuple[float, bool, list[str]]:
     """Seconds of ``make test`` after set-up (.venv is installed, so make runs only pytest, with
     the Makefile's options: the test files spread over the cores), whether it passed, and the
-    ``FAILED``/``ERROR`` lines of its summary if it did not."""
-    start = time.perf_counter()
-    done = subprocess.run(["make", "--no-print-directory", "test"], cwd=root,
-                          capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
+    ``FAILED``/``ERROR`` lines of its summary if it did not. ``tests`` limits it to those paths
+    (the Makefile's ``TESTS``)."""
+    only = [f"TESTS={tests}"] if tests else []
+    seconds, done = _run(root, "make", "--no-print-directory", "test", *only)
     failures = [ln for ln in done.stdout.splitlines() if ln.startswith(("FAILED ", "ERROR "))]
     return seconds, done.returncode == 0, failures
 
 
-def make_test_args(root: Path) -> list[str]:
-    """The pytest options ``make test`` passes (the Makefile's ``PYTEST_ARGS``)."""
-    found = re.search(r"^PYTEST_ARGS \?= (.*)$", (root / "Makefile").read_text(), re.MULTILINE)
-    return found.group(1).split() if found else []
-
-
 def time_all_notebooks(root: Path) -> list[tuple[str, float, bool]]:
     """Every notebook in one pytest run: serially in one process (what a machine with one core
-    sees), and spread over the cores with ``make test``'s options."""
-    return [
-        ("one process", *_pytest(root, "notebooks")),
-        ("make test's workers", *_pytest(root, *make_test_args(root), "notebooks")),
-    ]
+    sees), and as ``make test`` runs them, spread over the cores."""
+    serial = ("one process", *_pytest(root, "notebooks"))
+    seconds, passed, _ = time_make_test(root, "notebooks")
+    return [serial, ("make test's workers", seconds, passed)]
