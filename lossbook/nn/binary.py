@@ -1,0 +1,258 @@
+"""Binary losses as modules: BCELoss (probabilities) and BCEWithLogitsLoss (logits).
+
+Both compute lossbook's exact forms with torch operations. On logits, with
+:math:`a = |x|`, :math:`\\tau = \\operatorname{log1p}(e^{-a})` and the positive weight
+:math:`c` (1 without ``pos_weight``),
+
+.. math::
+    c\\,y\\,\\operatorname{softplus}(-x) + (1 - y)\\operatorname{softplus}(x)
+    = \\tau\\,\\bigl((1 - y) + c\\,y\\bigr) + k\\,a, \\qquad
+    k = \\begin{cases} 1 - y & x \\ge 0 \\\\ c\\,y & x < 0, \\end{cases}
+
+two non-negative terms (no cancellation for a tiny loss, unlike PyTorch's
+:math:`(1 - y) x - \\log\\sigma(x)`), with :math:`k a = 0` where :math:`k = 0` even for an
+infinite logit. The gradient :math:`(1 - y)\\sigma(x) - c\\,y\\,\\sigma(-x)` is formed from
+:math:`u = \\sigma(-a)` as :math:`k - u\\,((1 - y) + c\\,y)` (for :math:`x \\ge 0`) or its
+negative (for :math:`x < 0`): a tiny gradient keeps its relative accuracy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from lossbook import binary
+from lossbook.nn._base import Loss, refuse_grad, scaled
+
+__all__ = ["BCELoss", "BCEWithLogitsLoss"]
+
+
+def _times_nonzero(c: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """c * v with 0 where c == 0, even where v is infinite."""
+    return torch.where(c == 0, torch.zeros((), dtype=v.dtype), c * v)
+
+
+def _positive_mix(target: torch.Tensor, pos_weight: torch.Tensor) -> torch.Tensor:
+    """(1 - y) + c y: a sum of two non-negative terms (1 + (c - 1) y would cancel for c ~ 0)."""
+    return torch.addcmul(1 - target, pos_weight, target)
+
+
+def _upstream(grad_output: torch.Tensor, reduction: str, input: torch.Tensor,
+              weight: torch.Tensor | None) -> torch.Tensor:
+    g = scaled(grad_output, reduction, input.numel())
+    return g if weight is None else g * weight
+
+
+class _BCEWithLogits(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, input, target, weight, pos_weight, reduction):
+        ctx.save_for_backward(input, target, weight, pos_weight)
+        ctx.reduction = reduction
+        a = input.abs()
+        tail = torch.log1p(torch.exp(-a))
+        k = torch.where(input >= 0, 1 - target, target if pos_weight is None else pos_weight * target)
+        if pos_weight is not None:
+            tail = tail * _positive_mix(target, pos_weight)
+        loss = tail + _times_nonzero(k, a)
+        if weight is not None:
+            loss = loss * weight
+        if reduction == "none":
+            return loss
+        return loss.sum() if reduction == "sum" else loss.mean()
+
+    @staticmethod
+    def backward(ctx: Any, grad_output):
+        input, target, weight, pos_weight = ctx.saved_tensors
+        up = _upstream(grad_output, ctx.reduction, input, weight)
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            u = torch.sigmoid(-input.abs())
+            c_pos = target if pos_weight is None else pos_weight * target
+            k = torch.where(input >= 0, 1 - target, c_pos)
+            coeff = u if pos_weight is None else u * _positive_mix(target, pos_weight)
+            # x >= 0: (1 - y)(1 - u) - c y u = k - coeff;  x < 0: (1 - y) u - c y (1 - u)
+            grad_input = torch.where(input >= 0, k - coeff, coeff - k) * up
+        if ctx.needs_input_grad[1]:
+            # d/dy [c y softplus(-x) + (1 - y) softplus(x)] = c softplus(-x) - softplus(x)
+            a = input.abs()
+            tail = torch.log1p(torch.exp(-a))
+            sp_pos = torch.clamp(input, min=0) + tail
+            sp_neg = torch.clamp(input, max=0).neg() + tail
+            if pos_weight is not None:
+                sp_neg = pos_weight * sp_neg
+            grad_target = (sp_neg - sp_pos) * up
+        return grad_input, grad_target, None, None, None
+
+
+class _BCE(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, input, target, weight, reduction):
+        ctx.save_for_backward(input, target, weight)
+        ctx.reduction = reduction
+        # -(y log p + (1 - y) log1p(-p)), each term 0 where its coefficient is 0 (no clamp)
+        loss = -(torch.special.xlogy(target, input) + torch.special.xlog1py(1 - target, -input))
+        if weight is not None:
+            loss = loss * weight
+        if reduction == "none":
+            return loss
+        return loss.sum() if reduction == "sum" else loss.mean()
+
+    @staticmethod
+    def backward(ctx: Any, grad_output):
+        input, target, weight = ctx.saved_tensors
+        up = _upstream(grad_output, ctx.reduction, input, weight)
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            # (1 - y) / (1 - p) - y / p, each ratio 0 where its numerator is 0
+            grad_input = (_ratio(1 - target, 1 - input) - _ratio(target, input)) * up
+        if ctx.needs_input_grad[1]:
+            # d/dy = log(1 - p) - log p
+            grad_target = (torch.log1p(-input) - torch.log(input)) * up
+        return grad_input, grad_target, None, None
+
+
+def _ratio(c: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+    """c / d, 0 where c == 0 (the limit of BCE's gradient terms at 0 * inf)."""
+    zero = c == 0
+    return torch.where(zero, torch.zeros((), dtype=c.dtype), c / torch.where(zero, 1.0, d))
+
+
+def _checks(input, target, weight, pos_weight, reduction, validate, probabilities):
+    """The library's checks (binary._prepare); refuses weights that require grad."""
+    binary._prepare(input, target, weight, pos_weight, reduction, validate, probabilities)
+    refuse_grad(weight, "weight")
+    refuse_grad(pos_weight, "pos_weight")
+
+
+def _same_dtype(a: torch.Tensor | None, input: torch.Tensor) -> torch.Tensor | None:
+    return a if a is None or a.dtype == input.dtype else a.to(input.dtype)
+
+
+class BCEWithLogitsLoss(Loss):
+    r"""Binary cross-entropy on logits, a drop-in for ``torch.nn.BCEWithLogitsLoss``, exact.
+
+    .. math::
+        \ell_i = w_i \bigl[c_i\, y_i \operatorname{softplus}(-x_i)
+        + (1 - y_i) \operatorname{softplus}(x_i)\bigr], \qquad
+        \frac{\partial \ell_i}{\partial x_i} = w_i \bigl[(1 - y_i)\sigma(x_i)
+        - c_i\, y_i\, \sigma(-x_i)\bigr]
+
+    with :math:`c` the ``pos_weight`` (1 without it) and :math:`w` the ``weight``.
+
+    Parameters
+    ----------
+    weight : Tensor, optional
+        Rescaling weight that broadcasts to the input (a buffer, as in PyTorch).
+    size_average, reduce : None
+        PyTorch's deprecated arguments, kept in their positions; anything but ``None`` raises.
+    reduction : {"none", "mean", "sum"}
+        As ``torch.nn.BCEWithLogitsLoss``.
+    pos_weight : Tensor, optional
+        Weight of the positive term, broadcast along the last dimensions (a buffer).
+    validate : bool
+        Keyword-only. Check targets in [0, 1] and weights >= 0 (a pass over the data).
+
+    Notes
+    -----
+    The forward is :math:`\tau ((1 - y) + c y) + k |x|` with :math:`\tau =
+    \operatorname{log1p}(e^{-|x|})` and :math:`k = 1 - y` for :math:`x \ge 0`, :math:`c y`
+    otherwise (lossbook.nn.binary): a sum of two non-negative terms, so a tiny loss keeps its
+    digits (logit -40, target 0: 4.25e-18, where ``torch.nn.BCEWithLogitsLoss`` returns 0), and
+    an infinite logit with the matching hard target gives 0, not NaN. It equals
+    :func:`lossbook.binary_cross_entropy_with_logits`; the backward saves the inputs only and
+    forms the gradient from :math:`\sigma(-|x|)` without cancellation. The gradient with
+    respect to the target is :math:`w [c \operatorname{softplus}(-x) -
+    \operatorname{softplus}(x)]`.
+
+    See Also
+    --------
+    lossbook.binary_cross_entropy_with_logits : the reference.
+    lossbook.binary_cross_entropy_with_logits_grad : its gradient.
+    notebooks/04_binary_cross_entropy.ipynb : the derivation.
+
+    References
+    ----------
+    PyTorch, ``torch.nn.BCEWithLogitsLoss`` and ``aten/src/ATen/native/Loss.cpp``
+    (``binary_cross_entropy_with_logits``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from lossbook.nn import BCEWithLogitsLoss
+    >>> x = torch.tensor([-40.0], dtype=torch.float64)
+    >>> print(f"{BCEWithLogitsLoss()(x, torch.tensor([0.0], dtype=torch.float64)).item():.6e}")
+    4.248354e-18
+    """
+
+    def __init__(self, weight: torch.Tensor | None = None, size_average=None, reduce=None,
+                 reduction: str = "mean", pos_weight: torch.Tensor | None = None, *,
+                 validate: bool = True) -> None:
+        super().__init__(reduction, size_average=size_average, reduce=reduce, validate=validate)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        _checks(input, target, self.weight, self.pos_weight, self.reduction, self.validate, False)
+        return _BCEWithLogits.apply(input, _same_dtype(target, input),
+                                    _same_dtype(self.weight, input),
+                                    _same_dtype(self.pos_weight, input), self.reduction)
+
+
+class BCELoss(Loss):
+    r"""Binary cross-entropy on probabilities, a drop-in for ``torch.nn.BCELoss``, without clamps.
+
+    .. math::
+        \ell_i = -w_i \bigl[y_i \log p_i + (1 - y_i) \log(1 - p_i)\bigr], \qquad
+        \frac{\partial \ell_i}{\partial p_i} = w_i \Bigl[\frac{1 - y_i}{1 - p_i}
+        - \frac{y_i}{p_i}\Bigr], \qquad 0 \log 0 = 0
+
+    Parameters
+    ----------
+    weight : Tensor, optional
+        Rescaling weight that broadcasts to the input (a buffer, as in PyTorch).
+    size_average, reduce : None
+        PyTorch's deprecated arguments, kept in their positions; anything but ``None`` raises.
+    reduction : {"none", "mean", "sum"}
+        As ``torch.nn.BCELoss``.
+    validate : bool
+        Keyword-only. Check probabilities and targets in [0, 1] and weights >= 0.
+
+    Notes
+    -----
+    The forward is ``-(xlogy(y, p) + xlog1py(1 - y, -p))`` (``torch.special``), lossbook's
+    formula: no clamp of the logs at -100 as in ``torch.nn.BCELoss`` (at :math:`p = 10^{-200}`,
+    :math:`y = 1` the loss is 460.517, not 100). The backward forms each ratio with 0 where
+    its numerator is 0 (:func:`lossbook.binary_cross_entropy_grad`), without PyTorch's
+    :math:`\max(p(1-p), 10^{-12})`. The gradient with respect to the target is
+    :math:`w [\log(1 - p) - \log p]`.
+
+    See Also
+    --------
+    lossbook.binary_cross_entropy, lossbook.binary_cross_entropy_grad : the reference.
+    BCEWithLogitsLoss : the same loss on logits, exact where p would round to 0 or 1.
+    notebooks/04_binary_cross_entropy.ipynb : the derivation.
+
+    References
+    ----------
+    PyTorch, ``torch.nn.BCELoss`` and ``aten/src/ATen/native/Loss.cpp``
+    (``binary_cross_entropy``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from lossbook.nn import BCELoss
+    >>> p = torch.tensor([1e-200], dtype=torch.float64)
+    >>> print(f"{BCELoss()(p, torch.tensor([1.0], dtype=torch.float64)).item():.3f}")
+    460.517
+    """
+
+    def __init__(self, weight: torch.Tensor | None = None, size_average=None, reduce=None,
+                 reduction: str = "mean", *, validate: bool = True) -> None:
+        super().__init__(reduction, size_average=size_average, reduce=reduce, validate=validate)
+        self.register_buffer("weight", weight)
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        _checks(input, target, self.weight, None, self.reduction, self.validate, True)
+        return _BCE.apply(input, _same_dtype(target, input), _same_dtype(self.weight, input),
+                          self.reduction)
