@@ -4,9 +4,6 @@ gradcheck, double backward, torch.compile, the input contract and the module con
 
 from __future__ import annotations
 
-import inspect
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any

@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from lossbook import binary
-from lossbook.nn._base import Loss, refuse_grad, scaled
+from lossbook.nn._base import Loss, inplace, refuse_grad, scaled
 
 __all__ = ["BCELoss", "BCEWithLogitsLoss"]
 
@@ -49,14 +49,12 @@ class _BCEWithLogits(torch.autograd.Function):
     def forward(ctx: Any, input, target, weight, pos_weight, reduction):
         ctx.save_for_backward(input, target, weight, pos_weight)
         ctx.reduction = reduction
-        a = input.abs()
-        tail = torch.log1p(torch.exp(-a))
-        k = torch.where(input >= 0, 1 - target, target if pos_weight is None else pos_weight * target)
-        if pos_weight is not None:
-            tail = tail * _positive_mix(target, pos_weight)
-        loss = tail + _times_nonzero(k, a)
+        if pos_weight is None:
+            loss = _loss_without_pos_weight(input, target)
+        else:
+            loss = _loss_with_pos_weight(input, target, pos_weight)
         if weight is not None:
-            loss = loss * weight
+            loss.mul_(weight)  # weight broadcasts to the input's shape (checked)
         if reduction == "none":
             return loss
         return loss.sum() if reduction == "sum" else loss.mean()
@@ -67,16 +65,14 @@ class _BCEWithLogits(torch.autograd.Function):
         up = _upstream(grad_output, ctx.reduction, input, weight)
         grad_input = grad_target = None
         if ctx.needs_input_grad[0]:
-            u = torch.sigmoid(-input.abs())
-            c_pos = target if pos_weight is None else pos_weight * target
-            k = torch.where(input >= 0, 1 - target, c_pos)
-            coeff = u if pos_weight is None else u * _positive_mix(target, pos_weight)
-            # x >= 0: (1 - y)(1 - u) - c y u = k - coeff;  x < 0: (1 - y) u - c y (1 - u)
-            grad_input = torch.where(input >= 0, k - coeff, coeff - k) * up
+            if pos_weight is None:
+                grad_input = _grad_without_pos_weight(input, target)
+            else:
+                grad_input = _grad_with_pos_weight(input, target, pos_weight)
+            grad_input = grad_input.mul_(up) if inplace() else grad_input * up
         if ctx.needs_input_grad[1]:
             # d/dy [c y softplus(-x) + (1 - y) softplus(x)] = c softplus(-x) - softplus(x)
-            a = input.abs()
-            tail = torch.log1p(torch.exp(-a))
+            tail = torch.log1p(torch.exp(-input.abs()))
             sp_pos = torch.clamp(input, min=0) + tail
             sp_neg = torch.clamp(input, max=0).neg() + tail
             if pos_weight is not None:
@@ -85,15 +81,54 @@ class _BCEWithLogits(torch.autograd.Function):
         return grad_input, grad_target, None, None, None
 
 
+_INF = float("inf")
+
+
+def _loss_without_pos_weight(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """tau + |x (s - t)|, s = (sign(x) + 1) / 2, elementwise (module Notes), with in-place
+    steps: two full-size temporaries, no ``where`` (a slow kernel on the CPU)."""
+    tau = x.abs().neg_().exp_().log1p_()  # log1p(exp(-|x|))
+    k = x.sign().add_(1).mul_(0.5).sub_(t)  # s - t: 1 - t for x > 0, -t for x < 0 (1/2 - t at 0)
+    k.mul_(x).abs_()  # k |x|, the other non-negative term
+    k.nan_to_num_(nan=0.0, posinf=_INF, neginf=-_INF)  # 0 * inf at an infinite matching logit
+    k.add_(t, alpha=0.0)  # ... but a NaN target stays NaN (0 * NaN)
+    return k.add_(tau)  # a NaN logit is NaN through tau
+
+
+def _grad_without_pos_weight(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """(s - t) - sign(x) sigma(-|x|) = sigma(x) - t without cancellation for a hard target."""
+    if not inplace():  # recorded for a second backward: out-of-place, differentiable
+        sign = torch.sign(x)
+        return ((sign + 1) * 0.5 - t) - sign * torch.sigmoid(-x.abs())
+    u = x.abs().neg_().sigmoid_()
+    sign = x.sign()
+    u.mul_(sign)
+    return sign.add_(1).mul_(0.5).sub_(t).sub_(u)
+
+
+def _loss_with_pos_weight(x, t, c):
+    a = x.abs()
+    tail = torch.log1p(torch.exp(-a))
+    k = torch.where(x >= 0, 1 - t, c * t)
+    return tail * _positive_mix(t, c) + _times_nonzero(k, a)
+
+
+def _grad_with_pos_weight(x, t, c):
+    # x >= 0: (1 - y)(1 - u) - c y u = k - u K;  x < 0: (1 - y) u - c y (1 - u) = u K - k
+    u = torch.sigmoid(-x.abs())
+    k = torch.where(x >= 0, 1 - t, c * t)
+    coeff = u * _positive_mix(t, c)
+    return torch.where(x >= 0, k - coeff, coeff - k)
+
+
 class _BCE(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, input, target, weight, reduction):
         ctx.save_for_backward(input, target, weight)
         ctx.reduction = reduction
-        # -(y log p + (1 - y) log1p(-p)), each term 0 where its coefficient is 0 (no clamp)
-        loss = -(torch.special.xlogy(target, input) + torch.special.xlog1py(1 - target, -input))
+        loss = _bce_terms(input, target)
         if weight is not None:
-            loss = loss * weight
+            loss.mul_(weight)
         if reduction == "none":
             return loss
         return loss.sum() if reduction == "sum" else loss.mean()
@@ -104,12 +139,33 @@ class _BCE(torch.autograd.Function):
         up = _upstream(grad_output, ctx.reduction, input, weight)
         grad_input = grad_target = None
         if ctx.needs_input_grad[0]:
-            # (1 - y) / (1 - p) - y / p, each ratio 0 where its numerator is 0
-            grad_input = (_ratio(1 - target, 1 - input) - _ratio(target, input)) * up
+            grad_input = _bce_grad(input, target)
+            grad_input = grad_input.mul_(up) if inplace() else grad_input * up
         if ctx.needs_input_grad[1]:
             # d/dy = log(1 - p) - log p
             grad_target = (torch.log1p(-input) - torch.log(input)) * up
         return grad_input, grad_target, None, None
+
+
+def _bce_terms(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """-(t log p + (1 - t) log1p(-p)), each product 0 where its coefficient is 0."""
+    if not inplace():
+        return -(torch.special.xlogy(t, p) + torch.special.xlog1py(1 - t, -p))
+    first = p.log().mul_(t)  # t log p: 0 * -inf = NaN only where t = 0 and p = 0
+    second = p.neg().log1p_().mul_(1 - t)  # likewise where t = 1 and p = 1
+    loss = first.add_(second).nan_to_num_(nan=0.0, posinf=_INF, neginf=-_INF).neg_()
+    return loss.add_(p, alpha=0.0).add_(t, alpha=0.0)  # a NaN input or target stays NaN
+
+
+def _bce_grad(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """(1 - t) / (1 - p) - t / p, each ratio 0 where its numerator is 0."""
+    if not inplace():
+        return _ratio(1 - t, 1 - p) - _ratio(t, p)
+    first = (1 - t).div_(1 - p)  # 0 / 0 only where t = 1 and p = 1
+    second = t.div(p)  # 0 / 0 only where t = 0 and p = 0
+    grad = first.nan_to_num_(nan=0.0, posinf=_INF, neginf=-_INF).sub_(
+        second.nan_to_num_(nan=0.0, posinf=_INF, neginf=-_INF))
+    return grad.add_(p, alpha=0.0).add_(t, alpha=0.0)  # a NaN input or target stays NaN
 
 
 def _ratio(c: torch.Tensor, d: torch.Tensor) -> torch.Tensor:

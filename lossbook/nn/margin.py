@@ -9,6 +9,7 @@ and their backward is lossbook's hand-derived gradient, for every input.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import array_api_compat.torch as _NS  # the namespace lossbook's helpers take, for tensors
@@ -17,7 +18,7 @@ import torch.nn.functional as F
 
 from lossbook import embedding
 from lossbook._validation import check_non_negative
-from lossbook.nn._base import Loss, scaled
+from lossbook.nn._base import Loss, inplace, scaled
 
 __all__ = [
     "CosineEmbeddingLoss",
@@ -208,23 +209,96 @@ class _CosineEmbedding(torch.autograd.Function):
     def forward(ctx: Any, input1, input2, target, margin, reduction):
         ctx.save_for_backward(input1, input2, target)
         ctx.options = (margin, reduction)
-        return embedding.cosine_embedding_loss(input1, input2, target, margin=margin,
-                                               reduction=reduction, validate=False)
+        x1, x2, y = _rows(input1, input2, target)
+        parts = _cosine_fast(x1, x2)
+        loss = _cosine_rows(parts, y, margin)
+        if reduction == "none":
+            return loss.reshape(target.shape)
+        return loss.sum() if reduction == "sum" else loss.mean()
 
     @staticmethod
     def backward(ctx: Any, grad_output):
         input1, input2, target = ctx.saved_tensors
         margin, reduction = ctx.options
         rows = input1.shape[0] if input1.ndim == 2 else 1
-        up = _row_upstream(grad_output, reduction, rows)
-        grads = []
-        for need, (u, v) in zip(ctx.needs_input_grad[:2], ((input1, input2), (input2, input1)),
-                                strict=True):
-            # the loss is symmetric in the two embeddings: d/dx2 is d/dx1 with the roles swapped
-            grads.append(embedding.cosine_embedding_loss_grad(
-                u, v, target, margin=margin, reduction="sum", validate=False) * up
-                if need else None)
-        return grads[0], grads[1], None, None, None
+        need1, need2 = ctx.needs_input_grad[:2]
+        if not inplace():  # a second backward differentiates lossbook's own gradient
+            up = _row_upstream(grad_output, reduction, rows)
+            grads = []
+            for need, (u, v) in zip((need1, need2), ((input1, input2), (input2, input1)),
+                                    strict=True):
+                # symmetric loss: d/dx2 is d/dx1 with the roles swapped
+                grads.append(embedding.cosine_embedding_loss_grad(
+                    u, v, target, margin=margin, reduction="sum", validate=False) * up
+                    if need else None)
+            return grads[0], grads[1], None, None, None
+        x1, x2, y = _rows(input1, input2, target)
+        cos, omc, diff, n1, n2 = _cosine_fast(x1, x2)
+        g = scaled(grad_output, reduction, rows).reshape(-1)
+        # the loss's derivative with respect to cos, per row: -1 (y = 1) or [cos - m >= 0]
+        dl_dcos = torch.where(y == 1, -1.0, torch.where((y == -1) & (cos - margin >= 0), 1.0,
+                                                        0.0)).to(x1.dtype) * g
+        near = cos > 0.5  # d cos / du = ((v^ - u^) + (1 - cos) u^) / a there (lossbook Notes)
+        zero = torch.zeros_like(cos)
+        inv_ab = 1 / (n1 * n2)
+        grad1 = grad2 = None
+        if need1:  # c1 x1 + c2 x2 + c3 (v^ - u^), in the diff buffer unless x2 needs it too
+            c1 = torch.where(near, omc / (n1 * n1), -cos / (n1 * n1)) * dl_dcos
+            c2 = torch.where(near, zero, inv_ab) * dl_dcos
+            c3 = torch.where(near, 1 / n1, zero) * dl_dcos
+            grad1 = diff.mul(c3[:, None]) if need2 else diff.mul_(c3[:, None])
+            grad1.addcmul_(x1, c1[:, None]).addcmul_(x2, c2[:, None])
+        if need2:  # the same with the roles swapped: u^ - v^ = -diff
+            d1 = torch.where(near, zero, inv_ab) * dl_dcos
+            d2 = torch.where(near, omc / (n2 * n2), -cos / (n2 * n2)) * dl_dcos
+            d3 = torch.where(near, -1 / n2, zero) * dl_dcos
+            grad2 = diff.mul_(d3[:, None]).addcmul_(x1, d1[:, None]).addcmul_(x2, d2[:, None])
+        return _unrow(grad1, input1), _unrow(grad2, input2), None, None, None
+
+
+def _rows(input1, input2, target):
+    """(N, D) views of one or a batch of embedding pairs, and the labels as (N,)."""
+    if input1.ndim == 1:
+        return input1[None], input2[None], target.reshape(1)
+    return input1, input2, target
+
+
+def _unrow(grad, like):
+    return None if grad is None else grad.reshape(like.shape)
+
+
+def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Row-wise dot products without a full-size temporary (a batched matrix product)."""
+    return torch.bmm(a.unsqueeze(1), b.unsqueeze(2)).reshape(a.shape[0])
+
+
+def _cosine_fast(x1, x2):
+    """lossbook's cosine and 1 - cos (embedding._cosine_parts) with one full-size buffer:
+    cos, 1 - cos, v^ - u^ and the two regularised norms."""
+    eps = embedding.COSINE_EPS
+    n1 = torch.hypot(torch.linalg.vector_norm(x1, dim=-1), torch.tensor(eps**0.5, dtype=x1.dtype))
+    n2 = torch.hypot(torch.linalg.vector_norm(x2, dim=-1), torch.tensor(eps**0.5, dtype=x1.dtype))
+    cos = _dot(x1, x2) / (n1 * n2)
+    w = torch.sub(x2, x1)  # exact when the two are close
+    # 1/b - 1/a = -<w, x1 + x2> / (a b (a + b)): the eps cancels exactly in a^2 - b^2. The two
+    # dot products may cancel, with an error of ulp(|w| |x|), the size of the rounding of w / a
+    inv_diff = -(_dot(w, x1) + _dot(w, x2)) / (n1 * n2 * (n1 + n2))
+    longer2 = n2 >= n1
+    # v^ - u^ = w / max(a, b) + (the shorter vector) (1/b - 1/a)
+    first = torch.where(longer2, inv_diff, torch.zeros_like(inv_diff))
+    second = torch.where(longer2, torch.zeros_like(inv_diff), inv_diff)
+    diff = w.mul_((1 / torch.maximum(n1, n2))[:, None])
+    diff.addcmul_(x1, first[:, None]).addcmul_(x2, second[:, None])
+    sq_diff = torch.linalg.vector_norm(diff, dim=-1).square()
+    omc = (sq_diff + (eps / (n1 * n1) + eps / (n2 * n2))) / 2
+    return cos, omc, diff, n1, n2
+
+
+def _cosine_rows(parts, y, margin):
+    cos, omc = parts[0], parts[1]
+    zeros = torch.zeros_like(cos)
+    return (torch.where(y == 1, omc, zeros)
+            + torch.where(y == -1, torch.clamp(cos - margin, min=0), zeros))
 
 
 class CosineEmbeddingLoss(Loss):
@@ -304,33 +378,116 @@ class _TripletMargin(torch.autograd.Function):
     def forward(ctx: Any, anchor, positive, negative, margin, p, eps, swap, reduction):
         ctx.save_for_backward(anchor, positive, negative)
         ctx.options = (margin, p, eps, swap, reduction)
-        return embedding.triplet_margin_loss(anchor, positive, negative, margin=margin, p=p,
-                                             eps=eps, swap=swap, reduction=reduction)
+        a, pos, neg = (x[None] if anchor.ndim == 1 else x for x in (anchor, positive, negative))
+        d_pos = _scaled_norm(torch.sub(a, pos).add_(eps), p)[0]
+        d_neg = _scaled_norm(torch.sub(a, neg).add_(eps), p)[0]
+        if swap:  # at::min(d(a, n), d(p, n))
+            d_neg = torch.minimum(d_neg, _scaled_norm(torch.sub(pos, neg).add_(eps), p)[0])
+        loss = torch.clamp(margin + d_pos - d_neg, min=0)
+        if reduction == "none":
+            return loss.reshape(anchor.shape[:-1])
+        return loss.sum() if reduction == "sum" else loss.mean()
 
     @staticmethod
     def backward(ctx: Any, grad_output):
         anchor, positive, negative = ctx.saved_tensors
         margin, p, eps, swap, reduction = ctx.options
-        parts = embedding._triplet_parts(_NS, anchor, positive, negative, margin, p, eps, swap)
-        v_pos, v_neg, d_pos, _, weight, z = parts
         rows = anchor.shape[0] if anchor.ndim == 2 else 1
-        up = (z >= 0).to(anchor.dtype) * scaled(grad_output, reduction, rows)
-        up = up.unsqueeze(-1)
-        g_pos = embedding._pnorm_grad(_NS, v_pos, d_pos, p)  # d||a - p + eps|| / da
-        g_neg = embedding._pnorm_grad(_NS, v_neg, embedding._pnorm(_NS, v_neg, p), p)
-        w = None if weight is None else weight.unsqueeze(-1)
-        if w is not None:
-            v_swap = positive - negative + eps
-            g_swap = embedding._pnorm_grad(_NS, v_swap, embedding._pnorm(_NS, v_swap, p), p)
-        grads = [None, None, None]
-        need = ctx.needs_input_grad
-        if need[0]:  # z = m + ||u|| - d_neg, u = a - p + eps, v = a - n + eps
-            grads[0] = (g_pos - (g_neg if w is None else w * g_neg)) * up
-        if need[1]:  # du/dp = -I; with swap, d(p, n) = ||p - n + eps|| enters with weight 1 - w
-            grads[1] = (-g_pos if w is None else -g_pos - (1 - w) * g_swap) * up
-        if need[2]:  # dv/dn = -I, d(p - n)/dn = -I
-            grads[2] = (g_neg if w is None else w * g_neg + (1 - w) * g_swap) * up
+        need = ctx.needs_input_grad[:3]
+        if not inplace():  # a second backward differentiates lossbook's own gradient
+            grads = _triplet_grads_reference(anchor, positive, negative, margin, p, eps, swap,
+                                             reduction, grad_output, rows, need)
+            return (*grads, None, None, None, None, None)
+        a, pos, neg = (x[None] if anchor.ndim == 1 else x for x in (anchor, positive, negative))
+        d_pos, r_pos, s_pos = _scaled_norm(torch.sub(a, pos).add_(eps), p)
+        d_neg, r_neg, s_neg = _scaled_norm(torch.sub(a, neg).add_(eps), p)
+        weight = None
+        if swap:
+            d_swap, r_swap, s_swap = _scaled_norm(torch.sub(pos, neg).add_(eps), p)
+            # at::min's backward: the smaller distance gets the gradient, a tie splits it
+            weight = torch.where(d_neg < d_swap, 1.0, torch.where(d_neg == d_swap, 0.5, 0.0))
+            weight = weight.to(a.dtype)
+            d_min = torch.minimum(d_neg, d_swap)
+        else:
+            d_min = d_neg
+        z = margin + d_pos - d_min
+        up = (z >= 0).to(a.dtype) * scaled(grad_output, reduction, rows).reshape(-1)
+        g_pos = _norm_grad_(r_pos, s_pos, p, up)  # d||u|| / du times the upstream, in place
+        g_neg = _norm_grad_(r_neg, s_neg, p, up if weight is None else up * weight)
+        grads: list[torch.Tensor | None] = [None, None, None]
+        if need[0]:  # z = m + ||u|| - d_neg with u = a - p + eps, v = a - n + eps
+            grads[0] = torch.sub(g_pos, g_neg)
+        if swap:
+            g_swap = _norm_grad_(r_swap, s_swap, p, up * (1 - weight))
+            if need[1]:  # du/dp = -I; d(p, n) enters with weight 1 - w
+                grads[1] = g_pos.neg_().sub_(g_swap)
+            if need[2]:  # dv/dn = -I, d(p - n)/dn = -I
+                grads[2] = g_neg.add_(g_swap)
+        else:
+            grads[1] = g_pos.neg_() if need[1] else None
+            grads[2] = g_neg if need[2] else None
+        grads = [None if g is None else g.reshape(anchor.shape) for g in grads]
         return (*grads, None, None, None, None, None)
+
+
+def _scaled_norm(v: torch.Tensor, p: float):
+    """||v||_p per row as m ||v / m||_p, m = max |v_i| (lossbook's embedding._pnorm): no
+    overflow or underflow where the norm is representable. Returns (norm, v / m, ||v / m||_p);
+    ``v`` is overwritten by v / m."""
+    m = torch.linalg.vector_norm(v, ord=math.inf, dim=-1)
+    if p == math.inf:
+        return m, v, None
+    if p == 1:
+        return torch.linalg.vector_norm(v, ord=1, dim=-1), v, None
+    safe = torch.where(m > 0, m, torch.ones_like(m))
+    r = v.div_(safe[:, None])
+    s = torch.linalg.vector_norm(r, ord=p, dim=-1)
+    # v = 0: norm 0 (m = 0), and s = 1 keeps the gradient 0 as lossbook does
+    s = torch.where(m > 0, s, torch.ones_like(s))
+    return m * s, r, s
+
+
+def _norm_grad_(r: torch.Tensor, s: torch.Tensor | None, p: float, up: torch.Tensor):
+    """d||v||_p / dv times the per-row ``up``, overwriting r = v / m (PyTorch's subgradients:
+    0 where v_i = 0; for p = inf the sign shared among the largest |v_i|)."""
+    if p == 1:
+        return r.sign_().mul_(up[:, None])
+    if p == math.inf:
+        m = torch.linalg.vector_norm(r, ord=math.inf, dim=-1, keepdim=True)
+        hits = ((r.abs() == m) & (r != 0)).to(r.dtype)
+        count = hits.sum(-1, keepdim=True)
+        share = up[:, None] / torch.where(count > 0, count, torch.ones_like(count))
+        return r.sign_().mul_(hits).mul_(share)
+    if p == 2:  # v / ||v|| = (v / m) / s
+        return r.mul_((up / s)[:, None])
+    # sign(v) (|v| / ||v||)^(p - 1) = sign(r) (|r| / s)^(p - 1), 0 where r = 0
+    ratio = r.abs().div_(s[:, None]).pow_(p - 1)  # inf where r = 0 and p < 1 ...
+    grad = r.sign_().mul_(ratio)
+    if p < 1:  # ... where sign(r) = 0: the subgradient there is 0, not 0 * inf
+        grad.nan_to_num_(nan=0.0, posinf=math.inf, neginf=-math.inf)
+    return grad.mul_(up[:, None])
+
+
+def _triplet_grads_reference(anchor, positive, negative, margin, p, eps, swap, reduction,
+                             grad_output, rows, need):
+    parts = embedding._triplet_parts(_NS, anchor, positive, negative, margin, p, eps, swap)
+    v_pos, v_neg, d_pos, _, weight, z = parts
+    up = (z >= 0).to(anchor.dtype) * scaled(grad_output, reduction, rows)
+    up = up.unsqueeze(-1)
+    g_pos = embedding._pnorm_grad(_NS, v_pos, d_pos, p)  # d||a - p + eps|| / da
+    g_neg = embedding._pnorm_grad(_NS, v_neg, embedding._pnorm(_NS, v_neg, p), p)
+    w = None if weight is None else weight.unsqueeze(-1)
+    if w is not None:
+        v_swap = positive - negative + eps
+        g_swap = embedding._pnorm_grad(_NS, v_swap, embedding._pnorm(_NS, v_swap, p), p)
+    grads = [None, None, None]
+    if need[0]:
+        grads[0] = (g_pos - (g_neg if w is None else w * g_neg)) * up
+    if need[1]:
+        grads[1] = (-g_pos if w is None else -g_pos - (1 - w) * g_swap) * up
+    if need[2]:
+        grads[2] = (g_neg if w is None else w * g_neg + (1 - w) * g_swap) * up
+    return grads
 
 
 class TripletMarginLoss(Loss):
