@@ -16,6 +16,7 @@ element.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from numbers import Real
 from typing import Any
@@ -29,10 +30,11 @@ from lossbook._validation import (
     check_in_set,
     check_non_empty,
     check_non_negative,
+    check_probabilities,
     check_same_shape,
     shape_str,
 )
-from lossbook.nn._base import Loss, refuse_grad, scaled
+from lossbook.nn._base import Loss, inplace, refuse_grad, scaled
 
 __all__ = ["FocalLoss", "SigmoidFocalLoss"]
 
@@ -151,20 +153,16 @@ def _per_class(value: Any, name: str) -> float | torch.Tensor | None:
 class _MonaiFocal(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, input, labels, factor, opts):
-        """``labels``: hard 0/1 targets (sigmoid) or class indices with -1 for none (softmax);
+        """``labels``: targets in [0, 1] (sigmoid) or class indices with -1 for none (softmax);
         ``factor``: the per-element weight (alpha and class weight), of the loss's shape."""
         ctx.save_for_backward(input, labels, factor)
         ctx.opts = opts
         x = input if opts["include_background"] else input[:, 1:]
-        gamma = opts["gamma"]
         if opts["use_softmax"]:
-            per_pixel = focal.focal_loss(x, labels, alpha=None, gamma=gamma, ignore_index=-1,
-                                         reduction="none", validate=False)
-            per_pixel = per_pixel * factor
-            return _monai_reduce(per_pixel, labels, x, opts)
-        loss = focal.sigmoid_focal_loss(x, labels, alpha=None, gamma=gamma, reduction="none",
-                                        validate=False) * factor
-        return _monai_reduce(loss, None, x, opts)
+            focal_term, *_ = _softmax_focal(x, labels, opts["gamma"], grad=False)
+            return _monai_reduce(focal_term * factor, labels, x, opts)
+        loss = _sigmoid_focal(x, labels, opts["gamma"])
+        return _monai_reduce(loss.mul_(factor), None, x, opts)
 
     @staticmethod
     def backward(ctx: Any, grad_output):
@@ -172,23 +170,111 @@ class _MonaiFocal(torch.autograd.Function):
         opts = ctx.opts
         x = input if opts["include_background"] else input[:, 1:]
         gamma = opts["gamma"]
-        if opts["use_softmax"]:
-            if opts["reduction"] == "none":  # the upstream gradient at each pixel's target class
-                safe = torch.where(labels >= 0, labels, torch.zeros_like(labels))
-                up = grad_output.gather(1, safe.unsqueeze(1)).squeeze(1)
-            else:
-                up = _monai_scale(grad_output, x, opts)
-            local = focal.focal_loss_grad(x, labels, alpha=None, gamma=gamma, ignore_index=-1,
-                                          reduction="none", validate=False)
-            grad = local * (up * factor).unsqueeze(1)
+        if not inplace():  # a second backward: lossbook's own gradients, differentiable
+            grad = _reference_grad(x, labels, factor, grad_output, opts)
+        elif opts["use_softmax"]:
+            up = _softmax_upstream(grad_output, labels, x, opts) * factor
+            _, dl_dd, e, total = _softmax_focal(x, labels, gamma, grad=True)
+            dl_dd = dl_dd.mul_(up).unsqueeze(1)
+            # d d / d x_j = -e_j / sum_{k != y} e_k for j != y (e_y = 0), and 1 at y
+            grad = e.mul_(-dl_dd / total.unsqueeze(1))
+            grad.scatter_add_(1, labels.clamp(min=0).unsqueeze(1), dl_dd)
         else:
             up = grad_output if opts["reduction"] == "none" else _monai_scale(grad_output, x, opts)
-            local = focal.sigmoid_focal_loss_grad(x, labels, alpha=None, gamma=gamma,
-                                                  reduction="none", validate=False)
-            grad = local * (up * factor)
+            grad = _sigmoid_focal_grad(x, labels, gamma).mul_(factor).mul_(up)
         if not opts["include_background"]:
             grad = torch.cat([torch.zeros_like(input[:, :1]), grad], dim=1)
         return grad, None, None, None
+
+
+def _softmax_upstream(grad_output, labels, x, opts):
+    if opts["reduction"] == "none":  # the upstream gradient at each pixel's target class
+        safe = labels.clamp(min=0).unsqueeze(1)
+        return grad_output.gather(1, safe).squeeze(1)
+    return _monai_scale(grad_output, x, opts)
+
+
+def _softplus(v: torch.Tensor) -> torch.Tensor:
+    """max(v, 0) + log1p(exp(-|v|)), lossbook's exact softplus."""
+    return v.abs().neg_().exp_().log1p_().add_(torch.clamp(v, min=0))
+
+
+def _softmax_focal(x: torch.Tensor, labels: torch.Tensor, gamma: float, grad: bool):
+    """Per pixel, lossbook's softmax focal term -(1 - p_t)^gamma log p_t through the margin
+    d = x_y - log sum_{j != y} e^{x_j} (lossbook.focal_loss Notes): p_t = sigma(d),
+    1 - p_t = sigma(-d). d is never rounded at its own scale: with m the largest other logit,
+    delta = x_y - m and S = sum_{j != y} e^{x_j - m} (so d = delta - log S),
+    E = e^{-|d|} = min(e^{-delta} S, e^{delta} / S). Returns the term (0 where the label is -1),
+    and with ``grad`` also d(term)/dd, the buffer e_j = exp(x_j - m) (0 at y) and S."""
+    valid = (labels >= 0).to(x.dtype)
+    idx = labels.clamp(min=0).unsqueeze(1)
+    others = x.scatter(1, idx, -math.inf)  # the classes other than the target
+    m = others.amax(1, keepdim=True)
+    e = others.sub_(m).exp_()
+    total = e.sum(1)
+    delta = (x.gather(1, idx) - m).squeeze(1)  # a difference of two inputs: exact when close
+    a = torch.exp(-delta).mul_(total)  # e^{-d}
+    big_e = torch.minimum(a, a.reciprocal())  # e^{-|d|} <= 1
+    pos = (a < 1).to(x.dtype)  # d > 0: the target wins
+    minus_d = total.log().sub_(delta)  # -d, only where it is not tiny relative to log1p(E)
+    log1p_e = torch.log1p(big_e)
+    one_e = big_e + 1
+    q = (pos * big_e + (1 - pos)) / one_e  # 1 - p_t = sigma(-d)
+    p_t = (pos + (1 - pos) * big_e) / one_e  # sigma(d)
+    nlog_pt = (1 - pos) * minus_d + log1p_e  # softplus(-d) = -log p_t >= 0
+    mod = q.pow(gamma)  # (1 - p_t)^gamma, one rounding; no gamma q^(gamma - 1) is ever formed
+    term = (mod * nlog_pt).mul_(valid)
+    if not grad:
+        return (term,)
+    # d term / d d = -q^gamma (q + gamma p_t (-log p_t)): bounded for every gamma >= 0
+    dl_dd = (mod.mul_(q + gamma * p_t * nlog_pt)).neg_().mul_(valid)
+    return term, dl_dd, e, total
+
+
+def _sigmoid_focal(x: torch.Tensor, t: torch.Tensor, gamma: float) -> torch.Tensor:
+    """MONAI's sigmoid focal term: BCE with logits times exp(gamma log sigma(-(2t - 1) x)),
+    each factor exact (lossbook's forms); for hard targets lossbook's sigmoid_focal_loss."""
+    from lossbook.nn.binary import _loss_without_pos_weight
+
+    ce = _loss_without_pos_weight(x, t)
+    z = t.mul(2).sub_(1).mul_(x)  # (2t - 1) x: +x for a positive, -x for a negative
+    log_q = _softplus(z).neg_()  # log sigma(-z)
+    return ce.mul_(log_q.mul_(gamma).exp_())
+
+
+def _sigmoid_focal_grad(x: torch.Tensor, t: torch.Tensor, gamma: float) -> torch.Tensor:
+    """d/dx of ce * exp(-gamma softplus(z)), z = (2t - 1) x: exp(...) (dce - gamma ce
+    sigma(z) (2t - 1)), with dce = sigma(x) - t formed without cancellation."""
+    from lossbook.nn.binary import _grad_without_pos_weight, _loss_without_pos_weight
+
+    ce = _loss_without_pos_weight(x, t)
+    two_t = t.mul(2).sub_(1)  # 2t - 1
+    z = torch.mul(two_t, x)
+    mod = _softplus(z).mul_(-gamma).exp_()
+    ce.mul_(z.sigmoid_()).mul_(two_t).mul_(gamma)  # gamma ce sigma(z) (2t - 1)
+    return _grad_without_pos_weight(x, t).sub_(ce).mul_(mod)
+
+
+def _reference_grad(x, labels, factor, grad_output, opts):
+    """The out-of-place gradient through lossbook's functions (for a second backward)."""
+    gamma = opts["gamma"]
+    if opts["use_softmax"]:
+        up = _softmax_upstream(grad_output, labels, x, opts)
+        local = focal.focal_loss_grad(x, labels, alpha=None, gamma=gamma, ignore_index=-1,
+                                      reduction="none", validate=False)
+        return local * (up * factor).unsqueeze(1)
+    from lossbook.nn.binary import _grad_without_pos_weight
+
+    up = grad_output if opts["reduction"] == "none" else _monai_scale(grad_output, x, opts)
+    z = (2 * labels - 1) * x
+    ce = labels * _softplus_out(-x) + (1 - labels) * _softplus_out(x)
+    dce = _grad_without_pos_weight(x, labels)  # out of place while a graph is recorded
+    mod = torch.exp(-gamma * _softplus_out(z))
+    return mod * (dce - gamma * ce * torch.sigmoid(z) * (2 * labels - 1)) * up * factor
+
+
+def _softplus_out(v: torch.Tensor) -> torch.Tensor:
+    return torch.clamp(v, min=0) + torch.log1p(torch.exp(-v.abs()))
 
 
 def _monai_scale(grad_output, x, opts):
@@ -248,19 +334,24 @@ class FocalLoss(Loss):
     ignore_index : None
         MONAI's option that lossbook does not model: anything but ``None`` raises.
     validate : bool
-        Keyword-only. Check that targets are hard (0/1; one-hot per pixel with
-        ``use_softmax``) or class indices in range.
+        Keyword-only. Check that targets lie in [0, 1] (one-hot per pixel with
+        ``use_softmax``) or are class indices in range.
 
     Notes
     -----
-    Each focal term is lossbook's: :func:`lossbook.sigmoid_focal_loss` (``alpha=None``) per
-    element, or :func:`lossbook.focal_loss` (``alpha=None``) per pixel, multiplied by MONAI's
-    alpha and class weights; the backward is their hand-derived gradients. Targets must be
-    hard: for soft targets MONAI's sigmoid form (:math:`\sigma(-x(2t - 1))` as
-    :math:`1 - p_t`) and torchvision's differ, and lossbook follows torchvision
-    (:class:`SigmoidFocalLoss`); a pixel whose one-hot target is all zero contributes 0, as in
-    MONAI. Unlike MONAI, the input is not cast to float32: float64 stays float64. A target that
-    requires grad is refused with a ValueError.
+    Each focal term is lossbook's, computed in log space: per element (sigmoid) the binary
+    cross-entropy :math:`t \operatorname{softplus}(-x) + (1 - t)\operatorname{softplus}(x)`
+    times :math:`\exp(-\gamma \operatorname{softplus}((2t - 1) x))`, MONAI's definition, which
+    for hard targets is :func:`lossbook.sigmoid_focal_loss` (``alpha=None``) and for soft
+    targets takes :math:`\sigma(-(2t - 1) x)` as :math:`1 - p_t` (torchvision's
+    :class:`SigmoidFocalLoss` takes :math:`t\sigma(-x) + (1 - t)\sigma(x)`); per pixel
+    (softmax) :func:`lossbook.focal_loss` (``alpha=None``) through the margin of the target over
+    the other classes, a one-hot target required; then MONAI's alpha and class weights. The
+    backward is the hand-derived gradient, finite at :math:`p_t = 1` for every
+    :math:`\gamma \ge 0`. A pixel whose one-hot target is all zero contributes 0, as in MONAI.
+    Unlike MONAI, the input is not cast to float32: float64 stays float64, and a confident
+    correct prediction keeps its tiny loss. A target that requires grad is refused with a
+    ValueError.
 
     See Also
     --------
@@ -352,37 +443,41 @@ class FocalLoss(Loss):
         else:
             float_input(target, "target")
             check_same_shape(input, target)
-            if self.validate:
+            if self.validate and self.use_softmax:
                 check_in_set(target, (0, 1), "target")
-                if self.use_softmax and not bool((target.sum(1) <= 1).all()):
+                if not bool((target.sum(1) <= 1).all()):
                     raise ValueError("with use_softmax=True, target must be one-hot along "
                                      "dim 1 (at most one 1 per pixel)")
+            elif self.validate:
+                check_probabilities(target, "target")
             onehot = target.to(input.dtype)
             index = None
         first = 0 if self.include_background else 1
         alpha, weight = self._factors(counted, input)
         if self.use_softmax:
-            if index is None:
-                hit = onehot.amax(1) > 0
-                index = torch.where(hit, onehot.argmax(1), torch.full_like(hit, -1, dtype=torch.int64))
-            labels = torch.where(index >= first, index - first, torch.full_like(index, -1))
-            safe = torch.where(labels >= 0, labels, torch.zeros_like(labels))
-            factor = torch.ones(labels.shape, dtype=input.dtype, device=input.device)
-            for per_class in (alpha, weight):
-                if per_class is not None:
-                    factor = factor * per_class[safe]
-            return labels, torch.where(labels >= 0, factor, torch.zeros_like(factor))
+            if index is None:  # sum_c t_c (c + 1): the class + 1 of a one-hot row, 0 if empty
+                codes = torch.arange(1, n_classes + 1, dtype=input.dtype, device=input.device)
+                index = torch.matmul(onehot.movedim(1, -1), codes).to(torch.int64) - 1
+            # counted classes 0..C'-1; -1 for no target (or the background when it is dropped)
+            labels = (index - first).clamp(min=-1)
+            factor = torch.ones((), dtype=input.dtype, device=input.device)
+            if alpha is not None or weight is not None:
+                per_class = torch.ones(counted, dtype=input.dtype, device=input.device)
+                for v in (alpha, weight):
+                    if v is not None:
+                        per_class = per_class * v
+                factor = per_class[labels.clamp(min=0)]  # ignored pixels are 0 in the loss
+            return labels, factor
         if onehot is None:
             classes = torch.arange(n_classes, device=input.device)
             classes = classes.reshape((1, n_classes) + (1,) * (input.ndim - 2))
             onehot = (index.unsqueeze(1) == classes).to(input.dtype)
         t = onehot[:, first:]
         shape = (1, counted) + (1,) * (input.ndim - 2)
-        if alpha is None:
-            factor = torch.ones_like(t)
-        elif alpha.ndim == 0:  # scalar: alpha t + (1 - alpha)(1 - t)
+        factor = torch.ones((), dtype=input.dtype, device=input.device)  # broadcasts
+        if alpha is not None and alpha.ndim == 0:  # scalar: alpha t + (1 - alpha)(1 - t)
             factor = alpha * t + (1 - alpha) * (1 - t)
-        else:  # a sequence weights the positives of each class only
+        elif alpha is not None:  # a sequence weights the positives of each class only
             factor = torch.where(t == 1, alpha.reshape(shape), torch.ones_like(t))
         if weight is not None:
             factor = factor * (weight if weight.ndim == 0 else weight.reshape(shape))
