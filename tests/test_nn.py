@@ -4,6 +4,7 @@ gradcheck, double backward, torch.compile, the input contract and the module con
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,7 +53,7 @@ def _torch_nn(name: str, *keys: str) -> Callable[[dict[str, Any]], Callable[...,
 
 
 def _ours(name: str, *keys: str) -> Callable[[dict[str, Any]], torch.nn.Module]:
-    return lambda o: getattr(lnn, name)(**{k: o[k] for k in keys if k in o})
+    return lambda o: getattr(lnn, name)(**{k: o[k] for k in (*keys, "validate") if k in o})
 
 
 def _monai(name: str, jaccard: bool = False) -> Callable[[dict[str, Any]], Callable[..., Any]]:
@@ -166,27 +167,370 @@ def _grads(fn, inputs, which):
     return out.detach(), [g.detach() for g in grads]
 
 
-@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
-@pytest.mark.parametrize(("case", "options"), CASE_PARAMS)
-def test_module_equals_functional_and_twin(case, options, dtype):
-    binding = BINDINGS[case.name]
-    opts = {k: _tensor(v, dtype) for k, v in options.items()}
-    module = binding.build(opts)
-    inputs = _inputs(case, dtype)
-    which = _differentiable(case, inputs)
-    ours, ours_grads = _grads(module, inputs, which)
+class TestAgainstFunctionalAndTwin:
+    """Values and vector-Jacobian products against the reference and the twin."""
 
-    def functional(*xs):
-        out = case.ours(*xs, **opts)
-        # MONAI's DiceLoss keeps singleton axes for reduction="none"
-        return out.reshape(ours.shape) if binding.reshape_none else out
-    ref, ref_grads = _grads(functional, inputs, which)
-    torch.testing.assert_close(ours, ref, **TOL[dtype])
-    for g, r in zip(ours_grads, ref_grads, strict=True):
-        torch.testing.assert_close(g, r, **TOL[dtype])
-    twin = binding.twin(opts)
-    theirs, their_grads = _grads(twin, inputs, which)
-    tol = MONAI_TOL64 if binding.monai and dtype == torch.float64 else TWIN_TOL[dtype]
-    torch.testing.assert_close(ours, theirs.to(dtype), **tol)
-    for g, r in zip(ours_grads, their_grads, strict=True):
-        torch.testing.assert_close(g, r.to(dtype), **tol)
+    @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
+    @pytest.mark.parametrize(("case", "options"), CASE_PARAMS)
+    def test_module_equals_functional_and_twin(self, case, options, dtype):
+        binding = BINDINGS[case.name]
+        opts = {k: _tensor(v, dtype) for k, v in options.items()}
+        module = binding.build(opts)
+        inputs = _inputs(case, dtype)
+        which = _differentiable(case, inputs)
+        ours, ours_grads = _grads(module, inputs, which)
+
+        def functional(*xs):
+            out = case.ours(*xs, **opts)
+            # MONAI's DiceLoss keeps singleton axes for reduction="none"
+            return out.reshape(ours.shape) if binding.reshape_none else out
+        ref, ref_grads = _grads(functional, inputs, which)
+        torch.testing.assert_close(ours, ref, **TOL[dtype])
+        for g, r in zip(ours_grads, ref_grads, strict=True):
+            torch.testing.assert_close(g, r, **TOL[dtype])
+        twin = binding.twin(opts)
+        theirs, their_grads = _grads(twin, inputs, which)
+        tol = MONAI_TOL64 if binding.monai and dtype == torch.float64 else TWIN_TOL[dtype]
+        torch.testing.assert_close(ours, theirs.to(dtype), **tol)
+        for g, r in zip(ours_grads, their_grads, strict=True):
+            torch.testing.assert_close(g, r.to(dtype), **tol)
+
+
+# --- gradients: finite differences, targets, double backward ---------------------------------------
+
+# Float arguments other than the first that a module differentiates (PyTorch does too).
+TARGET_GRADS = {"mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+                "binary_cross_entropy_with_logits", "kl_div", "margin_ranking_loss"}
+
+
+def _gradcheck_inputs(case, options, seed=1):
+    inputs = _inputs(case, torch.float64, seed)
+    which = list(_differentiable(case, inputs))
+    floating_target = len(inputs) > 1 and inputs[1].is_floating_point()
+    if case.name in TARGET_GRADS and floating_target:
+        which.append(1 if case.name != "margin_ranking_loss" else 2)
+    if case.name == "cross_entropy" and floating_target:
+        which.append(1)  # probability targets
+    if case.name in ("dice_loss", "jaccard_loss", "tversky_loss") and floating_target:
+        which.append(1)  # soft masks
+    return inputs, sorted(set(which))
+
+
+class TestGradcheck:
+    """Finite differences against the hand-derived backward."""
+
+    @pytest.mark.parametrize(("case", "options"), CASE_PARAMS)
+    def test_gradcheck(self, case, options):
+        """Finite differences hold the hand-derived backward itself, for every differentiable input."""
+        opts = {k: _tensor(v, torch.float64) for k, v in options.items()}
+        module = BINDINGS[case.name].build(dict(opts, validate=False))  # gradcheck leaves the simplex
+        inputs, which = _gradcheck_inputs(case, options)
+        leaves = [x.clone().requires_grad_(i in which) for i, x in enumerate(inputs)]
+        assert torch.autograd.gradcheck(module, tuple(leaves), eps=1e-6, atol=1e-6, fast_mode=True)
+
+
+def _first_options(name):
+    return next(p.values for p in CASE_PARAMS if p.values[0].name == name)
+
+
+class TestDoubleBackward:
+    """Second derivatives through the backward."""
+
+    @pytest.mark.parametrize("name", sorted(BINDINGS))
+    def test_double_backward(self, name):
+        """The backward is written in differentiable torch operations: a second backward
+        (create_graph=True) differentiates the hand gradient, checked by finite differences."""
+        case, options = _first_options(name)
+        opts = {k: _tensor(v, torch.float64) for k, v in options.items()}
+        module = BINDINGS[name].build(dict(opts, validate=False))
+        inputs, which = _gradcheck_inputs(case, options)
+        leaves = [x.clone().requires_grad_(i in which) for i, x in enumerate(inputs)]
+        assert torch.autograd.gradgradcheck(module, tuple(leaves), eps=1e-6, atol=1e-5,
+                                            fast_mode=True)
+
+
+def test_retain_graph_twice_gives_the_same_gradient():
+    x = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([0, 1, 4, 2])
+    loss = lnn.CrossEntropyLoss()(x, y)
+    first, = torch.autograd.grad(loss, x, retain_graph=True)
+    second, = torch.autograd.grad(loss, x)
+    torch.testing.assert_close(first, second, rtol=0, atol=0)
+
+
+# --- MONAI's FocalLoss ------------------------------------------------------------------------------
+
+def _focal_data(dtype=torch.float64):
+    import torch.nn.functional as F
+
+    g = torch.Generator().manual_seed(0)
+    x = (2 * torch.randn(3, 4, 5, 2, generator=g, dtype=torch.float64)).to(dtype)
+    labels = torch.randint(0, 4, (3, 1, 5, 2), generator=g)
+    onehot = F.one_hot(labels[:, 0], 4).movedim(-1, 1).to(dtype)
+    soft = torch.rand(3, 4, 5, 2, generator=g, dtype=torch.float64).to(dtype)
+    return x, labels, onehot, soft
+
+
+FOCAL_OPTIONS = [
+    dict(),
+    dict(alpha=0.25, reduction="sum"),
+    dict(alpha=[0.1, 0.2, 0.3, 0.4], weight=2.0, reduction="none", gamma=0.5),
+    dict(include_background=False, weight=[1.0, 2.0, 3.0], gamma=0.0),
+    dict(use_softmax=True),
+    dict(use_softmax=True, alpha=0.25, weight=[1.0, 2.0, 3.0, 4.0], reduction="none"),
+    dict(use_softmax=True, include_background=False, alpha=[0.2, 0.3, 0.5], reduction="sum",
+         gamma=0.5),
+    dict(use_softmax=True, to_onehot_y=True, gamma=3.0),
+    dict(to_onehot_y=True, alpha=0.75, reduction="none"),
+]
+
+
+class TestFocalLoss:
+    """MONAI's FocalLoss, whose options the registry does not hold."""
+
+    @pytest.mark.parametrize("soft", [False, True], ids=["hard", "soft"])
+    @pytest.mark.parametrize("options", FOCAL_OPTIONS, ids=lambda o: ",".join(map(str, o.items())))
+    def test_focal_loss_equals_monai(self, options, soft):
+        from monai.losses import FocalLoss
+
+        if soft and (options.get("use_softmax") or options.get("to_onehot_y")):
+            pytest.skip("soft targets only for the sigmoid form (one-hot for the softmax)")
+        x, labels, onehot, soft_t = _focal_data()
+        target = labels if options.get("to_onehot_y") else (soft_t if soft else onehot)
+        ours_x, their_x = x.clone().requires_grad_(), x.clone().requires_grad_()
+        ours = lnn.FocalLoss(**options)(ours_x, target)
+        theirs = FocalLoss(**options)(their_x, target)  # MONAI computes in float32
+        upstream = torch.rand_like(ours) + 0.5
+        ours.backward(upstream)
+        theirs.backward(upstream.float())
+        assert ours.dtype == torch.float64 and ours.shape == theirs.shape
+        torch.testing.assert_close(ours, theirs.double(), rtol=2e-5, atol=1e-6)
+        torch.testing.assert_close(ours_x.grad, their_x.grad.double(), rtol=2e-4, atol=1e-6)
+
+
+def test_focal_loss_equals_the_functional_references():
+    from lossbook import focal_loss, sigmoid_focal_loss
+
+    x, labels, onehot, _ = _focal_data()
+    per_element = lnn.FocalLoss(alpha=0.25, reduction="none")(x, onehot)
+    torch.testing.assert_close(per_element, sigmoid_focal_loss(x, onehot, alpha=0.25),
+                               rtol=1e-13, atol=0)
+    # softmax: MONAI's (N, C, ...) tensor holds the per-pixel focal term at the target class
+    per_class = lnn.FocalLoss(use_softmax=True, to_onehot_y=True, reduction="none")(x, labels)
+    at_target = per_class.gather(1, labels)[:, 0]
+    torch.testing.assert_close(at_target, focal_loss(x, labels[:, 0], alpha=None, reduction="none"),
+                               rtol=1e-13, atol=0)
+    off_target = per_class.scatter(1, labels, 0.0)
+    assert not off_target.any()  # nothing off the target class
+
+
+@pytest.mark.parametrize("options", [dict(), dict(use_softmax=True, alpha=0.25)])
+def test_focal_loss_gradcheck_and_double_backward(options):
+    x, _, onehot, _ = _focal_data()
+    module = lnn.FocalLoss(gamma=0.5, reduction="none", **options)
+    leaf = x[:1, :, :2].clone().requires_grad_()
+    target = onehot[:1, :, :2]
+    assert torch.autograd.gradcheck(lambda v: module(v, target), (leaf,), atol=1e-6)
+    assert torch.autograd.gradgradcheck(lambda v: module(v, target), (leaf,), atol=1e-5)
+
+
+# --- torch.compile -----------------------------------------------------------------------------
+
+
+
+
+class TestCompile:
+    """Dynamo captures every module whole."""
+
+    @pytest.mark.filterwarnings("ignore::UserWarning")
+    @pytest.mark.parametrize("name", sorted(BINDINGS))
+    def test_traces_whole_under_torch_compile(self, name):
+        """Every module, forward and backward, traces as one graph (fullgraph=True, validate=False);
+        Dynamo's eager backend checks the capture without inductor's code generation."""
+        case, options = _first_options(name)
+        opts = {k: _tensor(v, torch.float64) for k, v in options.items()}
+        module = BINDINGS[name].build(dict(opts, validate=False))
+        inputs = _inputs(case, torch.float64)
+        which = _differentiable(case, inputs)
+        torch._dynamo.reset()
+        compiled = torch.compile(module, fullgraph=True, backend="eager")
+        out, grads = _grads(compiled, inputs, which)
+        ref, ref_grads = _grads(module, inputs, which)
+        # traced sums may run in another order than eager's BLAS dots: a few ulps
+        torch.testing.assert_close(out, ref, **TOL[torch.float64])
+        for g, r in zip(grads, ref_grads, strict=True):
+            torch.testing.assert_close(g, r, **TOL[torch.float64])
+
+
+class TestInductor:
+    """Inductor compiles a module."""
+
+    @pytest.mark.filterwarnings("ignore::UserWarning")
+    def test_inductor_compiles_a_module(self):
+        """Inductor's generated code for one module, forward and backward (inductor compiles every
+        module in `make bench`; here one, since each compile takes seconds)."""
+        x, _, onehot, _ = _focal_data(torch.float32)
+        module = lnn.FocalLoss(use_softmax=True, validate=False)
+        torch._dynamo.reset()
+        compiled = torch.compile(module, fullgraph=True)
+        out, grads = _grads(compiled, [x, onehot], [0])
+        ref, ref_grads = _grads(module, [x, onehot], [0])
+        torch.testing.assert_close(out, ref)
+        torch.testing.assert_close(grads[0], ref_grads[0])
+        torch._dynamo.reset()
+
+
+# --- the input contract: the functional's result or its error ----------------------------------
+
+
+def _outcome(fn):
+    """("ok", value) or (error type, message) for a TypeError / ValueError."""
+    try:
+        return "ok", fn()
+    except (TypeError, ValueError) as error:
+        return type(error), str(error)
+
+
+def _mutations(case, inputs):
+    """Single-fault variants of the registry's inputs: what every loss must refuse or pass on."""
+    x, *rest = inputs
+    yield "integer input", [x.round().to(torch.int64), *rest]
+    yield "empty input", [a[:0] if a.ndim else a for a in inputs]
+    if x.ndim and rest and rest[0].shape == x.shape and x.ndim >= 1:
+        yield "(n, 1) against (n,)", [x.reshape(-1, 1), rest[0].reshape(-1), *rest[1:]]
+    nan = x.clone()
+    nan.view(-1)[0] = float("nan")
+    yield "NaN in input", [nan, *rest]
+    for i, a in enumerate(rest, start=1):
+        if a.is_floating_point():
+            yield f"float32 argument {i}", [*inputs[:i], a.to(torch.float32), *inputs[i + 1:]]
+            bad = a.clone()
+            bad.view(-1)[0] = 1.5 if a.min() >= 0 else 0.5
+            yield f"out-of-range argument {i}", [*inputs[:i], bad, *inputs[i + 1:]]
+        elif a.numel():
+            bad = a.clone()
+            bad.view(-1)[-1] = 50
+            yield f"out-of-range index {i}", [*inputs[:i], bad, *inputs[i + 1:]]
+            yield f"bool argument {i}", [*inputs[:i], a > 0, *inputs[i + 1:]]
+
+
+class TestContract:
+    """Bad input: the functional's result or its error."""
+
+    @pytest.mark.filterwarnings("ignore::UserWarning")
+    @pytest.mark.parametrize("name", sorted(BINDINGS))
+    def test_bad_input_gets_the_functional_error(self, name):
+        """Every single-fault input gives the functional's result or its error, message included."""
+        case, options = _first_options(name)
+        binding = BINDINGS[name]
+        opts = {k: _tensor(v, torch.float64) for k, v in options.items()}
+        inputs = _inputs(case, torch.float64)
+        checked = 0
+        for label, bad in _mutations(case, inputs):
+            ours = _outcome(lambda bad=bad: binding.build(opts)(*bad))
+            ref = _outcome(lambda bad=bad: case.ours(*bad, **opts))
+            if ours[0] == "ok" and ref[0] == "ok":
+                got = ours[1].reshape(ref[1].shape) if binding.reshape_none else ours[1]
+                torch.testing.assert_close(got, ref[1], equal_nan=True, msg=label)
+            else:
+                assert ours == ref, f"{name}, {label}: module {ours}, functional {ref}"
+                checked += 1
+        assert checked >= 2  # the integer input and the empty input at least
+
+
+@pytest.mark.parametrize("name", sorted(BINDINGS))
+def test_bad_option_gets_the_functional_error(name):
+    case, options = _first_options(name)
+    binding = BINDINGS[name]
+    inputs = _inputs(case, torch.float64)
+    for bad in ({"reduction": "average"},):
+        ours = _outcome(lambda bad=bad: binding.build(dict(options, **bad))(*inputs))
+        ref = _outcome(lambda bad=bad: case.ours(*inputs, **dict(options, **bad)))
+        assert ours[0] is ValueError and ours == ref, (ours, ref)
+
+
+# --- the modules' conventions ------------------------------------------------------------------
+
+
+def test_import_lossbook_does_not_import_lossbook_nn():
+    import subprocess
+    import sys
+
+    code = "import sys, lossbook; print('lossbook.nn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def _twin_class(name: str):
+    if name in ("DiceLoss", "TverskyLoss", "FocalLoss"):
+        import monai.losses
+
+        return getattr(monai.losses, name)
+    return getattr(torch.nn, name, None)
+
+
+@pytest.mark.parametrize("name", lnn.__all__)
+def test_constructor_matches_the_twin(name):
+    """PyTorch's (or MONAI's) parameters, in their order, with their defaults; ``validate``
+    keyword-only after them."""
+    ours = inspect.signature(getattr(lnn, name)).parameters
+    twin = _twin_class(name)
+    if twin is None:  # SigmoidFocalLoss: torchvision's function's options
+        assert list(ours) == ["alpha", "gamma", "reduction", "validate"]
+        return
+    theirs = inspect.signature(twin).parameters
+    assert list(ours)[:-1] == list(theirs), name
+    for key, param in theirs.items():
+        default = param.default
+        if name in ("DiceLoss", "TverskyLoss", "FocalLoss") and key == "reduction":
+            default = "mean"  # MONAI's LossReduction.MEAN
+        assert ours[key].default == default, (name, key)
+    assert ours["validate"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert ours["validate"].default is True
+
+
+@pytest.mark.parametrize("name", lnn.__all__)
+def test_docstring_has_formula_see_also_references_example(name):
+    doc = inspect.getdoc(getattr(lnn, name)) or ""
+    for section in (".. math::", "Parameters", "Notes", "See Also", "References", "Examples"):
+        assert section in doc, f"{name} docstring lacks {section}"
+
+
+def test_deprecated_size_average_and_reduce_are_refused():
+    with pytest.raises(ValueError, match="size_average is deprecated"):
+        lnn.MSELoss(True)
+    with pytest.raises(ValueError, match="reduce is deprecated"):
+        lnn.CrossEntropyLoss(None, None, -100, False)
+
+
+def test_weights_are_buffers_that_follow_the_module():
+    weight = torch.tensor([0.5, 1.0, 2.0])
+    module = lnn.CrossEntropyLoss(weight)
+    assert "weight" in module.state_dict()
+    module = module.to(torch.float64)
+    assert module.weight.dtype == torch.float64
+    x = torch.randn(4, 3, dtype=torch.float64)
+    y = torch.tensor([0, 1, 2, 1])
+    torch.testing.assert_close(module(x, y), torch.nn.CrossEntropyLoss(weight.double())(x, y))
+
+
+def test_gradients_that_are_not_provided_are_refused_not_dropped():
+    x = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(ValueError, match="weight requires grad"):
+        lnn.CrossEntropyLoss(torch.ones(3, dtype=torch.float64, requires_grad=True))(
+            x, torch.tensor([0, 1, 2, 1]))
+    t = torch.rand(4, 3, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(ValueError, match="target requires grad"):
+        lnn.SigmoidFocalLoss()(x, t)
+    with pytest.raises(ValueError, match="target requires grad"):
+        lnn.FocalLoss()(x[None], t[None].detach().round().requires_grad_())
+
+
+def test_validate_false_skips_only_the_value_checks():
+    x = torch.randn(4, 3)
+    with pytest.raises(ValueError, match="class indices"):
+        lnn.CrossEntropyLoss()(x, torch.tensor([0, 1, 2, 7]))
+    with pytest.raises((IndexError, RuntimeError)):  # torch's own index error, not a silent value
+        lnn.CrossEntropyLoss(validate=False)(x, torch.tensor([0, 1, 2, 7])).item()
+    with pytest.raises(ValueError, match="same shape"):  # shapes are always checked
+        lnn.MSELoss(validate=False)(x[:, :1], x[:, 0])

@@ -85,11 +85,11 @@ _INF = float("inf")
 
 
 def _loss_without_pos_weight(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """tau + |x (s - t)|, s = (sign(x) + 1) / 2, elementwise (module Notes), with in-place
+    """tau + x (s - t), s = (sign(x) + 1) / 2, elementwise (module Notes), with in-place
     steps: two full-size temporaries, no ``where`` (a slow kernel on the CPU)."""
     tau = x.abs().neg_().exp_().log1p_()  # log1p(exp(-|x|))
     k = x.sign().add_(1).mul_(0.5).sub_(t)  # s - t: 1 - t for x > 0, -t for x < 0 (1/2 - t at 0)
-    k.mul_(x).abs_()  # k |x|, the other non-negative term
+    k.mul_(x)  # x (s - t) = k |x| >= 0, linear in t as the loss is
     k.nan_to_num_(nan=0.0, posinf=_INF, neginf=-_INF)  # 0 * inf at an infinite matching logit
     k.add_(t, alpha=0.0)  # ... but a NaN target stays NaN (0 * NaN)
     return k.add_(tau)  # a NaN logit is NaN through tau
@@ -169,9 +169,10 @@ def _bce_grad(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 
 def _ratio(c: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
-    """c / d, 0 where c == 0 (the limit of BCE's gradient terms at 0 * inf)."""
-    zero = c == 0
-    return torch.where(zero, torch.zeros((), dtype=c.dtype), c / torch.where(zero, 1.0, d))
+    """c / d, 0 where c == d == 0 (the limit of BCE's gradient terms at 0 * inf); elsewhere the
+    plain quotient, so its own derivative (for a second backward) is 1/d at c = 0 too."""
+    both = (c == 0) & (d == 0)
+    return c / torch.where(both, torch.ones((), dtype=d.dtype), d)
 
 
 def _checks(input, target, weight, pos_weight, reduction, validate, probabilities):
