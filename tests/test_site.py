@@ -150,13 +150,13 @@ def test_drop_solutions_removes_the_sections_it_empties():
     nb.cells = [
         md("# Title\n## Exercises\n```python\n# not a heading\n```"), code("check('00.a', ...)"),
         md("## Summary\n\n* a point\n\nNext: 01.\n\n## Solutions\n\nTry first."), solution,
-        md("### Worked example\nKept: it has a code cell."), code("print(1)"),
+        md("## Worked example\nKept: it has a code cell."), code("print(1)"),
     ]
     out = drop_solutions(nb)
     assert [c.source for c in out.cells] == [
         "# Title\n## Exercises\n```python\n# not a heading\n```", "check('00.a', ...)",
         "## Summary\n\n* a point\n\nNext: 01.",
-        "### Worked example\nKept: it has a code cell.", "print(1)"]
+        "## Worked example\nKept: it has a code cell.", "print(1)"]
 
 
 def test_drop_solutions_removes_a_solutions_cell_and_keeps_other_sections():

@@ -20,8 +20,10 @@ Whatever the answer, the checker prints one line and never raises:
 - Each case has a time limit (``Exercise.time_limit``, 10 s by default; a correct answer takes
   milliseconds). On Linux and macOS a Jupyter kernel runs a cell in the main thread, and there a
   case that runs too long is stopped by ``SIGALRM`` (``signal.setitimer``): the learner's loop is
-  interrupted and the checker reports which case it stopped. A timer signal is the one mechanism
-  that stops pure-Python code without killing the kernel; a thread cannot be stopped from outside.
+  interrupted and the checker reports which case it stopped (should the learner's code catch
+  every exception, the stop is repeated each second and the checker says that the kernel must be
+  interrupted). A timer signal is the one mechanism that stops pure-Python code without killing
+  the kernel; a thread cannot be stopped from outside.
   Where no timer signal exists (Windows, or ``check`` called from another thread) the case cannot
   be stopped: after the time limit the checker prints that it still runs and that the kernel must
   be interrupted, and then keeps waiting.
@@ -147,18 +149,22 @@ def _time_limit(seconds: float, late: str) -> Iterator[None]:
             timer.cancel()
         return
 
-    armed = True
+    armed, fired = True, 0
 
     def stop(signum: int, frame: object) -> None:
+        nonlocal fired
         if armed:
+            fired += 1
+            if fired == 2:  # the learner's code caught the first stop: say what to do
+                print(late, flush=True)
             raise _TimeLimitExceeded
 
     previous = signal.signal(signal.SIGALRM, stop)
+    outer_delay, outer_interval, start = 0.0, 0.0, time.monotonic()
     try:
-        # It fires again every second, in case the learner's code catches the first one with a
+        # It fires again every second, in case the learner's code catches the first stop with a
         # bare ``except:``. An alarm already pending (pytest-timeout's, say) is re-armed below.
         outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
-        start = time.monotonic()
         try:
             yield
         finally:
@@ -166,9 +172,9 @@ def _time_limit(seconds: float, late: str) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, 0)
     finally:
         signal.signal(signal.SIGALRM, previous)
-    if outer_delay > 0:
-        left = outer_delay - (time.monotonic() - start)
-        signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), outer_interval)
+        if outer_delay > 0:
+            left = outer_delay - (time.monotonic() - start)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), outer_interval)
 
 
 def _close(got: np.ndarray, expected: np.ndarray, ex: Exercise) -> bool:
@@ -216,6 +222,8 @@ def _as_real_number(answer: Any) -> float:
             raise _NotANumber("a bool array")
         if "complex" in dtype:
             raise _NotANumber(f"a {dtype} array")
+        if _is_torch_tensor(answer):
+            answer = answer.detach()
     elif not isinstance(answer, numbers.Real | decimal.Decimal) and not hasattr(answer, "__float__"):
         raise _NotANumber(_kind(answer))
     try:
@@ -225,11 +233,14 @@ def _as_real_number(answer: Any) -> float:
 
 
 def _show_number(answer: Any, value: float) -> str:
+    if isinstance(answer, numbers.Integral) and abs(value) < 1e15:
+        return str(int(answer))
     if math.isfinite(value):
         return repr(float(f"{value:.6g}"))
     if isinstance(answer, numbers.Rational):
         with contextlib.suppress(Exception):
-            return f"{decimal.Decimal(answer.numerator) / decimal.Decimal(answer.denominator):.6g}"
+            exact = decimal.Decimal(answer.numerator) / decimal.Decimal(answer.denominator)
+            return f"{exact.normalize():.6g}"
     return _safe_repr(answer)
 
 
