@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -76,18 +77,60 @@ def test_lock_pins_every_package_exactly_and_torch_to_the_cpu_build():
     assert pins["torch"] == "2.13.0"
 
 
-def test_makefile_installs_torch_first_from_the_lock():
-    makefile = (ROOT / "Makefile").read_text()
-    torch_step = makefile.index('pip install --quiet --disable-pip-version-check "$(TORCH_PIN)"')
-    lock_step = makefile.index("-r requirements.lock")
-    assert torch_step < lock_step
-    assert "$(STAMP): requirements.lock pyproject.toml" in makefile
+def _make_dry_run(*args: str) -> list[str]:
+    """The commands ``make`` would run, without running them."""
+    out = subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    return out.splitlines()
+
+
+@pytest.mark.parametrize("index", [None, "https://download.pytorch.org/whl/cpu"])
+def test_makefile_installs_torch_first_from_the_lock(index):
+    args = ["-W", "requirements.lock", ".venv/.installed"]  # as if the lock had changed
+    lines = _make_dry_run(*args, *([f"TORCH_INDEX_URL={index}"] if index else []))
+    installs = [line for line in lines if " -m pip install " in line]
+    assert installs[0].endswith('"torch==2.13.0"'), installs[0]
+    assert installs[1].endswith("-r requirements.lock")
+    assert ("--index-url" in installs[0]) == bool(index)
+    if index:
+        assert f"--index-url {index} " in installs[0]
+    assert all("--index-url" not in line for line in installs[1:])
+    assert "$(STAMP): requirements.lock pyproject.toml" in (ROOT / "Makefile").read_text()
+
+
+def test_make_lab_student_opens_the_student_edition():
+    assert _make_dry_run("lab", "STUDENT=1")[-2:] == [
+        "test -d build/student || .venv/bin/python -m lossbook student",
+        ".venv/bin/jupyter lab build/student/"]
+    assert _make_dry_run("lab")[-1] == ".venv/bin/jupyter lab notebooks/"
 
 
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme
     assert re.search(r"^make test$", (ROOT / ".ci" / "run").read_text(), re.M)
+
+
+def test_readme_leads_a_learner_to_the_student_edition_and_sets_up_windows_without_make():
+    readme = (ROOT / "README.md").read_text()
+    start = readme[readme.index("## Start here"):readme.index("## The course")]
+    assert "make lab STUDENT=1" in start
+    assert readme.index("## The course") < readme.index("## Running the tests")
+    windows = readme[readme.index("**Windows without make**"):]
+    block = windows[windows.index("```") + 3:].split("```", 1)[0].strip().splitlines()
+    pin = next(f"torch=={v}" for k, v in _lock().items() if k == "torch")
+    assert block == [
+        "py -3.11 -m venv .venv",
+        f"{WIN_PY} -m pip install {pin}",
+        f"{WIN_PY} -m pip install -r requirements.lock",
+        f"{WIN_PY} -m pip install --no-deps -e .",
+        f"{WIN_PY} -m lossbook student",
+        r".venv\Scripts\jupyter lab build\student",
+    ]
+    assert "TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu" in readme
+
+
+WIN_PY = r".venv\Scripts\python"
 
 
 def test_readme_course_map_is_the_course():
@@ -392,6 +435,40 @@ def test_notebooks_are_stored_executed_and_follow_the_conventions(path):
     assert not errors, "a stored error output in a cell not tagged raises-exception"
     stderr = [o["text"] for c in code for o in c.outputs if o.get("name") == "stderr"]
     assert not stderr, f"stored stderr output (warnings differ between machines): {stderr[:1]}"
+
+
+def _jupyterlab_metadata() -> dict:
+    """The notebook metadata JupyterLab 4 sets when it opens a notebook on the python3 kernel:
+    the kernelspec from ipykernel's kernel.json and the language_info the kernel reports. Where
+    the stored metadata equals it, JupyterLab changes nothing, so the notebook is not marked
+    modified and autosave leaves the file alone."""
+    from ipykernel.ipkernel import IPythonKernel
+    from ipykernel.kernelspec import KERNEL_NAME, get_kernel_dict
+
+    spec = get_kernel_dict()
+    return {"kernelspec": {"display_name": spec["display_name"], "language": spec["language"],
+                           "name": KERNEL_NAME},
+            "language_info": dict(IPythonKernel.language_info)}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_notebooks_store_the_metadata_jupyterlab_writes(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    expected = _jupyterlab_metadata()
+    assert (nb["nbformat"], nb["nbformat_minor"]) == (4, 5)
+    assert nb["metadata"]["kernelspec"] == expected["kernelspec"]
+    # language_info.version is the Python that executed the notebook; JupyterLab rewrites it
+    # only on another Python version (so the notebooks are stored from one, see below).
+    stored = dict(nb["metadata"]["language_info"])
+    assert re.fullmatch(r"3\.\d+\.\d+", stored.pop("version"))
+    assert stored == {k: v for k, v in expected["language_info"].items() if k != "version"}
+    assert set(nb["metadata"]) == {"kernelspec", "language_info"}
+
+
+def test_notebooks_are_stored_from_one_python_version():
+    versions = {json.loads(p.read_text(encoding="utf-8"))["metadata"]["language_info"]["version"]
+                for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert len(versions) == 1, versions
 
 
 def test_readme_quotes_the_benchmark_results_as_they_stand():
