@@ -79,8 +79,9 @@ def test_lock_pins_every_package_exactly_and_torch_to_the_cpu_build():
 
 def _make_dry_run(*args: str) -> list[str]:
     """The commands ``make`` would run, without running them."""
-    out = subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    out = subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True).stdout
     return out.splitlines()
 
 

@@ -180,6 +180,7 @@ def _client_class() -> type:
 
     class Client(NotebookClient):
         expected_package: Path
+        wrong_package: str | None = None
 
         async def async_start_new_kernel_client(self) -> Any:
             kc = await super().async_start_new_kernel_client()
@@ -188,19 +189,21 @@ def _client_class() -> type:
                                                    user_expressions={"lossbook": probe}))
             reply = await self.async_wait_for_reply(msg_id)
             found = (reply or {}).get("content", {}).get("user_expressions", {}).get("lossbook", {})
-            problem = None
             if found.get("status") != "ok":
-                problem = (f"the notebooks' kernel cannot import lossbook: "
-                           f"{found.get('ename', '?')}: {found.get('evalue', '')}")
+                self.wrong_package = (f"the notebooks' kernel cannot import lossbook: "
+                                      f"{found.get('ename', '?')}: {found.get('evalue', '')}")
             else:
                 where = Path(ast.literal_eval(found["data"]["text/plain"])).resolve().parent
                 if where != self.expected_package:
-                    problem = (f"the notebooks' kernel imports lossbook from {where}, not this "
-                               f"course's {self.expected_package}")
-            if problem:
-                await self._async_cleanup_kernel()
-                raise CourseError(problem)
+                    self.wrong_package = (f"the notebooks' kernel imports lossbook from {where}, "
+                                          f"not this course's {self.expected_package}")
             return kc
+
+        async def async_execute_cell(self, *args: Any, **kwargs: Any) -> Any:
+            # Raised here, inside nbclient's kernel context, so that the kernel is shut down.
+            if self.wrong_package:
+                raise CourseError(self.wrong_package)
+            return await super().async_execute_cell(*args, **kwargs)
 
     return Client
 

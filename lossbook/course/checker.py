@@ -279,11 +279,17 @@ def _show(x: Any) -> str:
     """A short, readable form of any value; never raises."""
     if _is_array(x) and not isinstance(x, np.generic):
         try:
-            text = np.array2string(_as_real_array(x), precision=6, threshold=20)
+            values = x
+            if _is_torch_tensor(x):
+                import torch
+
+                floating = x.is_floating_point()
+                values = x.detach().to(device="cpu", dtype=torch.float64 if floating else None)
+            text = np.array2string(np.asarray(values), precision=6)
         except Exception:
             return _safe_repr(x)
-        dtype = _dtype_name(x)
-        return text if dtype in ("float64", "float32", "int64") else f"{text} ({dtype})"
+        low = _dtype_name(x) in ("float16", "bfloat16")
+        return f"{text} ({_dtype_name(x)})" if low else text
     if isinstance(x, float | np.floating):
         return repr(float(f"{float(x):.6g}"))
     return _safe_repr(x)
