@@ -343,11 +343,9 @@ def _folder_with_leftovers(root: Path) -> str:
 
 @pytest.mark.parametrize("command", ["build", "site", "student"])
 @pytest.mark.parametrize("case", ["no notebooks folder", "no notebooks", "an installed package"])
-def test_no_course_is_refused_in_one_line_and_nothing_is_deleted(tmp_path, command, case):
+def test_no_course_is_refused_in_one_line_and_nothing_is_deleted(tmp_path, command, case, capsys):
     root = tmp_path / "somewhere"
     root.mkdir()
-    args = [command, "--root", str(root)]
-    cwd = ROOT
     if case == "no notebooks":
         (root / "notebooks").mkdir()
         (root / "notebooks" / "notes.txt").write_text("not a notebook")
@@ -355,16 +353,20 @@ def test_no_course_is_refused_in_one_line_and_nothing_is_deleted(tmp_path, comma
     elif case == "an installed package":  # lossbook imported from a folder that is no checkout
         shutil.copytree(ROOT / "lossbook", root / "lossbook",
                         ignore=shutil.ignore_patterns("__pycache__"))
-        args, cwd = [command], root
         expected = "not in a checkout of the course"
     else:
         expected = "it has no notebooks/ folder"
     before = _folder_with_leftovers(root)
-    result = _lossbook(*args, cwd=cwd)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert result.stderr.startswith(f"python -m lossbook {command}: ")
-    assert result.stderr.count("\n") == 1 and expected in result.stderr, result.stderr
+    if case == "an installed package":
+        result = _lossbook(command, cwd=root)
+        code, out, err = result.returncode, result.stdout, result.stderr
+    else:
+        code = main([command, "--root", str(root)])
+        out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"python -m lossbook {command}: ")
+    assert err.count("\n") == 1 and expected in err, err
     assert _digest(root) == before
 
 
