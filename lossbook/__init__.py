@@ -9,11 +9,11 @@ hand-derived gradient ``<loss>_grad`` beside it. Each family lives in its own mo
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import Any
 
+from lossbook._lazy import lazy_names
 from lossbook.binary import (
     binary_cross_entropy,
     binary_cross_entropy_grad,
@@ -160,16 +160,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(globals(), _LAZY)
 
 
 class _Package(types.ModuleType):

@@ -21,9 +21,7 @@ torch or matplotlib; the names that need them (``savefig``, ``use_style``, the p
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from lossbook._lazy import lazy_names
 from lossbook.course.chapters import COURSE, Chapter, course_table, study_minutes
 from lossbook.course.checker import check, verdict
 from lossbook.course.exercises import Exercise, all_exercises
@@ -56,13 +54,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(globals(), _LAZY)
