@@ -28,22 +28,26 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", type=Path, default=None,
+                        help="the course folder (default: the checkout lossbook is imported from)")
     parser = argparse.ArgumentParser(prog="python -m lossbook", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=("build", "list", "site", "student"))
-    parser.add_argument("--root", type=Path, default=None,
-                        help="the course folder (default: the checkout lossbook is imported from)")
-    parser.add_argument("--run", action="store_true",
-                        help="student: also execute the student edition; exit 1 if a notebook "
-                             "fails (exercise stubs print 'not yet', they do not raise)")
-    parser.add_argument("--force", action="store_true",
-                        help="student: replace an edition whose notebooks have changed")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    commands.add_parser("build", parents=[common], help="execute the notebooks, render the site")
+    commands.add_parser("list", parents=[common], help="print the course map")
+    commands.add_parser("site", parents=[common], help="render the site from the stored notebooks")
+    student = commands.add_parser("student", parents=[common], help="write the student edition")
+    student.add_argument("--run", action="store_true",
+                         help="also execute the student edition; exit 1 if a notebook fails "
+                              "(exercise stubs print 'not yet', they do not raise)")
+    student.add_argument("--force", action="store_true",
+                         help="replace an edition whose notebooks have changed")
     args = parser.parse_args(argv)
-    if (args.run or args.force) and args.command != "student":
-        parser.error("--run and --force go with the student command")
     try:
         root = (args.root or repo_root()).resolve()
-        return _run(args.command, root, run=args.run, force=args.force)
+        return _run(args.command, root, run=getattr(args, "run", False),
+                    force=getattr(args, "force", False))
     except CourseError as error:
         print(f"python -m lossbook {args.command}: {error}", file=sys.stderr)
         return 2
