@@ -124,7 +124,7 @@ def test_readme_leads_a_learner_to_the_student_edition_and_sets_up_windows_witho
         "py -3.11 -m venv .venv",
         f"{WIN_PY} -m pip install {pin}",
         f"{WIN_PY} -m pip install -r requirements.lock",
-        f"{WIN_PY} -m pip install --no-deps -e .",
+        f"{WIN_PY} -m pip install --no-deps --no-build-isolation -e .",
         f"{WIN_PY} -m lossbook student",
         r".venv\Scripts\jupyter lab build\student",
     ]
