@@ -235,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
 
     from benchmarks import accuracy, course, report, speed
+    from benchmarks import nn as nn_bench
     from benchmarks.losses import all_benches
 
     if args.quick:
@@ -267,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     settings["copy"] += f" (before / after the compiled runs: {bandwidth:.1f} / {bandwidth_after:.1f} GB/s)"
     bandwidth = max(bandwidth, bandwidth_after)
     say("compiled done")
+    nn_section = nn_bench.measure(args.quick, say)  # lossbook.nn against torch.nn and MONAI
     notebooks = course.time_notebooks(ROOT, run=not args.quick)
     together = [] if args.quick else course.time_all_notebooks(ROOT)
     make_test = course.time_make_test(ROOT) if args.make_test else None
@@ -276,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
                          make_test, together, settings)
     figure = report.save_figure(res, "bench_speed")
     res.figure = os.path.relpath(figure, results_path.parent)
-    text = report.render(res, CAUSES, NOTES)
+    text = report.render(res, CAUSES, NOTES) + "\n" + nn_section
     results_path.write_text(text)
     print(text)
     say(f"wrote {results_path} and {figure}")

@@ -18,6 +18,7 @@ RESULTS.md. Every module is measured on the inputs of its functional loss's ``Be
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import statistics
@@ -83,7 +84,9 @@ def _seg_onehot_inputs(n, dtype, gen):
     side = max(math.isqrt(n // (16 * c)), 8)
     x = (2 * torch.randn((16, c, side, side), generator=gen, dtype=dtype)).requires_grad_()
     labels = torch.randint(0, c, (16, side, side), generator=gen)
-    return x, F.one_hot(labels, c).movedim(-1, 1).to(dtype)
+    # contiguous, as monai.networks.utils.one_hot makes it (F.one_hot(...).movedim(-1, 1) is
+    # channels-last in memory: RESULTS.md notes what that costs under torch.compile)
+    return x, F.one_hot(labels, c).movedim(-1, 1).to(dtype).contiguous()
 
 
 def _focal_rows(module, inputs):
@@ -283,7 +286,7 @@ def run(n: int, reps: int, compiled: bool = True, only: list[str] | None = None,
         if spec.twin is not None:
             contenders["twin"] = spec.twin()
         elif spec.name == "SigmoidFocalLoss":
-            contenders["twin"] = lambda x, t: bench.twin(x, t, reduction="mean")
+            contenders["twin"] = functools.partial(bench.twin, reduction="mean")
         if spec.monai is not None:
             contenders["monai"] = spec.monai()
         with warnings.catch_warnings():
@@ -319,6 +322,37 @@ def _compiled(row: NNRow, ours, contenders, inputs, reps: int) -> None:
     row.ms["compiled"] = 1e3 * statistics.median(times[0])
     row.ratio["compiled"] = _ratio(times[0], times[1])
     row.ratio["compiled_vs"] = 0.0 if reference == "twin" else 1.0  # which eager it was held to
+
+
+def kl_div_conditioning() -> list[list[str]]:
+    """kl_div's ill-conditioned group (input = log(target) rounded): per element the forward
+    error, the componentwise condition number and the backward error of KLDivLoss(float64).
+
+    f(x, t) = t (log t - x); condition number kappa = (|x df/dx| + |t df/dt|) / |f| with
+    df/dx = -t, df/dt = log t + 1 - x; backward error: the smallest relative change of t (or
+    of x) that makes the computed value exact, to first order |c - f| / |t df/dt| (resp.
+    |c - f| / |x df/dx|), in units of eps = 2^-53. A backward-stable result has a backward
+    error of a few eps whatever kappa is; the forward error is then up to kappa times it."""
+    import mpmath
+
+    bench = next(b for b in all_benches() if b.name == "kl_div")
+    group = next(g for g in bench.suite() if g.why)
+    x, t = group.inputs
+    computed = lnn.KLDivLoss(reduction="none")(torch.from_numpy(x), torch.from_numpy(t)).numpy()
+    rows = []
+    eps = mpmath.mpf(2) ** -53
+    with mpmath.workdps(60):
+        for xi, ti, ci in zip(x, t, computed, strict=True):
+            mx, mt, mc = mpmath.mpf(float(xi)), mpmath.mpf(float(ti)), mpmath.mpf(float(ci))
+            f = mt * (mpmath.log(mt) - mx)
+            dfdx, dfdt = -mt, mpmath.log(mt) + 1 - mx
+            kappa = (abs(mx * dfdx) + abs(mt * dfdt)) / abs(f) if f != 0 else mpmath.inf
+            backward = min(abs(mc - f) / abs(mt * dfdt), abs(mc - f) / abs(mx * dfdx))
+            forward = abs(mc - f) / abs(f) if f != 0 else abs(mc)
+            rows.append([f"{float(ti):.3g}", f"{float(xi):.17g}", f"{float(f):.3e}",
+                         f"{float(ci):.3e}", f"{float(forward):.1e}", f"{float(kappa):.1e}",
+                         f"{float(backward / eps):.2f}"])
+    return rows
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -384,7 +418,8 @@ def headline(rows: list[NNRow]) -> dict[str, str]:
     }
 
 
-def section(rows: list[NNRow], notes: dict[str, str], load: tuple[str, str]) -> str:
+def section(rows: list[NNRow], notes: dict[str, str], load: tuple[str, str],
+            quick: bool = False) -> str:
     h = headline(rows)
     table = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for r in rows:
@@ -403,10 +438,18 @@ def section(rows: list[NNRow], notes: dict[str, str], load: tuple[str, str]) -> 
     return "\n".join([
         "## lossbook.nn: the modules against torch.nn and MONAI",
         "",
+        *(["(**quick mode**: three modules on small inputs, not compiled; a smoke run of the "
+           "code, not the reference numbers, in which per-call overhead dominates.)", ""]
+          if quick else []),
         f"Load average (1, 5, 15 min) at the start of this section: {load[0]}; at its end: "
         f"{load[1]}. Ratios are medians of paired, interleaved repetitions (ours, then the "
         "twin, then MONAI, in each repetition), so the load of the shared machine hits both "
-        "sides of a ratio alike; absolute milliseconds vary more.",
+        "sides of a ratio alike; absolute milliseconds vary more. Float32, one thread, "
+        "validate=False. The section runs in a subprocess whose glibc malloc keeps freed "
+        "blocks for reuse (" + ", ".join(f"{k}={v}" for k, v in MALLOC_REUSE.items()) + "), as "
+        "a caching allocator would: with glibc's defaults every fresh 16 MiB tensor is faulted "
+        "in page by page, and a ratio depended on which side happened to reuse memory "
+        "(CrossEntropyLoss measured 0.38x to 1.27x between runs).",
         "",
         f"- Eager forward + backward against torch.nn's module: geometric mean **{h['eager']}**; "
         f"target <= {EAGER_TARGET}x, none above {WORST_TARGET}x.",
@@ -431,7 +474,75 @@ def section(rows: list[NNRow], notes: dict[str, str], load: tuple[str, str]) -> 
         "",
         *(gaps or ["(none)"]),
         "",
+        *_kl_section(quick),
     ])
+
+
+def _kl_section(quick: bool) -> list[str]:
+    if quick:
+        return []
+    cols = ["target t", "input x = fl(log t)", "truth t (log t - x)", "KLDivLoss float64",
+            "forward error", "condition number", "backward error (eps)"]
+    rows = kl_div_conditioning()
+    return [
+        "### kl_div's ill-conditioned group: backward error and condition number",
+        "",
+        "Where the input is the logarithm of the target rounded to float64, the pointwise loss "
+        "t (log t - x) is the rounding error of log t: a difference of two numbers that agree "
+        "to the last bit. Its componentwise condition number (|x df/dx| + |t df/dt|) / |f| is "
+        "about 1e16 and more, so the forward error of any float64 algorithm is of order 1 "
+        "(PyTorch's too). The right target there is backward stability: the backward error (the "
+        "smallest relative change of t or x that makes the computed value exact, to first order, "
+        f"in units of eps = 2^-53) is at most {max(float(r[-1]) for r in rows):.2f} eps over "
+        f"the group's {len(rows)} elements (condition numbers "
+        f"{min(float(r[-2]) for r in rows):.1e} to {max(float(r[-2]) for r in rows):.1e}): "
+        "KLDivLoss returns the exact loss of inputs within an ulp of the given ones. Closing the "
+        "forward error would "
+        "need log t to more than double precision (a double-double log), or the caller passing "
+        "log t itself (log_target=True).",
+        "",
+        "| " + " | ".join(cols) + " |",
+        "|" + "---|" * len(cols),
+        *("| " + " | ".join(r) + " |" for r in rows),
+        "",
+    ]
+
+
+QUICK_SUBSET = ["CrossEntropyLoss", "MSELoss", "DiceLoss"]  # make bench QUICK=1: the code path
+
+
+# glibc's malloc returns a freed block of 16 MiB to the system and faults its pages in again at
+# the next allocation (about 4,000 page faults, 5 to 10 ms on this machine under load), so with
+# its defaults a step's time depends on which of the two contenders happened to reuse memory:
+# the CrossEntropyLoss ratio swung from 0.38x to 1.27x between runs. The section runs in a
+# subprocess whose malloc keeps freed blocks for reuse, as a caching allocator does, so the
+# ratios measure the computation and its memory traffic.
+MALLOC_REUSE = {"MALLOC_MMAP_THRESHOLD_": str(256 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(2**30)}
+
+
+def measure(quick: bool, say: Callable[[str], None] = print) -> str:
+    """The section of RESULTS.md: every module (a three-module smoke run in quick mode), run in
+    a subprocess with ``MALLOC_REUSE``."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    load0 = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "rows.json"
+        cmd = [sys.executable, "-m", "benchmarks.nn", "--json", str(out)]
+        if quick:
+            cmd += ["--quick", "--no-compile", "--only", *QUICK_SUBSET]
+        root = Path(__file__).resolve().parent.parent
+        subprocess.run(cmd, cwd=root, env=dict(os.environ, **MALLOC_REUSE), check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        rows = [NNRow(**r) for r in json.loads(out.read_text())]
+    for r in rows:
+        say(f"lossbook.nn {r.module}: " + ", ".join(f"{k} {v:.2f}x" for k, v in r.ratio.items()))
+    load1 = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return section(rows, NOTES, (load0, load1), quick)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -440,14 +551,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-compile", action="store_true")
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--json", default=None, help="write the rows here instead of printing")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore")
-    n, reps = (2**18, 5) if args.quick else (2**22, 11)
+    n, reps = (2**16, 3) if args.quick else (2**22, 11)
     load0 = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     rows = run(n, reps, compiled=not args.no_compile, only=args.only)
     load1 = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(section(rows, NOTES, (load0, load1)))
+    if args.json:
+        import dataclasses
+        import json
+        from pathlib import Path
+
+        Path(args.json).write_text(json.dumps([dataclasses.asdict(r) for r in rows]))
+        return 0
+    print(section(rows, NOTES, (load0, load1), args.quick))
     return 0
 
 

@@ -148,21 +148,26 @@ class _BCE(torch.autograd.Function):
 
 
 def _bce_terms(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """-(t log p + (1 - t) log1p(-p)), each product 0 where its coefficient is 0."""
+    """-(t log p + (1 - t) log1p(-p)), each product 0 where its coefficient is 0; two
+    full-size buffers."""
     if not inplace():
         return -(torch.special.xlogy(t, p) + torch.special.xlog1py(1 - t, -p))
-    first = p.log().mul_(t)  # t log p: 0 * -inf = NaN only where t = 0 and p = 0
-    second = p.neg().log1p_().mul_(1 - t)  # likewise where t = 1 and p = 1
+    second = p.neg().log1p_()
+    buf = torch.sub(1, t)
+    second.mul_(buf)  # (1 - t) log1p(-p): 0 * -inf = NaN only where t = 1 and p = 1
+    first = torch.log(p, out=buf).mul_(t)  # t log p: NaN only where t = 0 and p = 0
     loss = first.add_(second).nan_to_num_(nan=0.0, posinf=_INF, neginf=-_INF).neg_()
     return loss.add_(p, alpha=0.0).add_(t, alpha=0.0)  # a NaN input or target stays NaN
 
 
 def _bce_grad(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """(1 - t) / (1 - p) - t / p, each ratio 0 where its numerator is 0."""
+    """(1 - t) / (1 - p) - t / p, each ratio 0 where its numerator is 0; two full-size
+    buffers."""
     if not inplace():
         return _ratio(1 - t, 1 - p) - _ratio(t, p)
-    first = (1 - t).div_(1 - p)  # 0 / 0 only where t = 1 and p = 1
-    second = t.div(p)  # 0 / 0 only where t = 0 and p = 0
+    buf = torch.sub(1, p)
+    first = torch.sub(1, t).div_(buf)  # 0 / 0 only where t = 1 and p = 1
+    second = torch.div(t, p, out=buf)  # 0 / 0 only where t = 0 and p = 0
     grad = first.nan_to_num_(nan=0.0, posinf=_INF, neginf=-_INF).sub_(
         second.nan_to_num_(nan=0.0, posinf=_INF, neginf=-_INF))
     return grad.add_(p, alpha=0.0).add_(t, alpha=0.0)  # a NaN input or target stays NaN

@@ -158,10 +158,13 @@ class _MonaiFocal(torch.autograd.Function):
         ctx.save_for_backward(input, labels, factor)
         ctx.opts = opts
         x = input if opts["include_background"] else input[:, 1:]
-        if opts["use_softmax"]:
-            focal_term, *_ = _softmax_focal(x, labels, opts["gamma"], grad=False)
+        need = ctx.needs_input_grad[0]
+        if opts["use_softmax"]:  # keep the softmax parts for one backward
+            focal_term, *parts = _softmax_focal(x, labels, opts["gamma"], grad=need)
+            ctx.parts = parts if need else None
             return _monai_reduce(focal_term * factor, labels, x, opts)
-        loss = _sigmoid_focal(x, labels, opts["gamma"])
+        # the per-element gradient shares the loss's intermediates: computed here, kept once
+        loss, ctx.parts = _sigmoid_focal(x, labels, opts["gamma"], grad=need)
         return _monai_reduce(loss.mul_(factor), None, x, opts)
 
     @staticmethod
@@ -170,18 +173,22 @@ class _MonaiFocal(torch.autograd.Function):
         opts = ctx.opts
         x = input if opts["include_background"] else input[:, 1:]
         gamma = opts["gamma"]
+        parts, ctx.parts = ctx.parts, None  # consumed: a later backward recomputes them
         if not inplace():  # a second backward: lossbook's own gradients, differentiable
             grad = _reference_grad(x, labels, factor, grad_output, opts)
         elif opts["use_softmax"]:
             up = _softmax_upstream(grad_output, labels, x, opts) * factor
-            _, dl_dd, e, total = _softmax_focal(x, labels, gamma, grad=True)
+            if parts is None:
+                _, *parts = _softmax_focal(x, labels, gamma, grad=True)
+            dl_dd, e, total = parts
             dl_dd = dl_dd.mul_(up).unsqueeze(1)
             # d d / d x_j = -e_j / sum_{k != y} e_k for j != y (e_y = 0), and 1 at y
             grad = e.mul_(-dl_dd / total.unsqueeze(1))
             grad.scatter_add_(1, labels.clamp(min=0).unsqueeze(1), dl_dd)
         else:
             up = grad_output if opts["reduction"] == "none" else _monai_scale(grad_output, x, opts)
-            grad = _sigmoid_focal_grad(x, labels, gamma).mul_(factor).mul_(up)
+            local = parts if parts is not None else _sigmoid_focal(x, labels, gamma, grad=True)[1]
+            grad = local.mul_(factor).mul_(up)
         if not opts["include_background"]:
             grad = torch.cat([torch.zeros_like(input[:, :1]), grad], dim=1)
         return grad, None, None, None
@@ -231,28 +238,30 @@ def _softmax_focal(x: torch.Tensor, labels: torch.Tensor, gamma: float, grad: bo
     return term, dl_dd, e, total
 
 
-def _sigmoid_focal(x: torch.Tensor, t: torch.Tensor, gamma: float) -> torch.Tensor:
-    """MONAI's sigmoid focal term: BCE with logits times exp(gamma log sigma(-(2t - 1) x)),
-    each factor exact (lossbook's forms); for hard targets lossbook's sigmoid_focal_loss."""
-    from lossbook.nn.binary import _loss_without_pos_weight
-
-    ce = _loss_without_pos_weight(x, t)
-    z = t.mul(2).sub_(1).mul_(x)  # (2t - 1) x: +x for a positive, -x for a negative
-    log_q = _softplus(z).neg_()  # log sigma(-z)
-    return ce.mul_(log_q.mul_(gamma).exp_())
-
-
-def _sigmoid_focal_grad(x: torch.Tensor, t: torch.Tensor, gamma: float) -> torch.Tensor:
-    """d/dx of ce * exp(-gamma softplus(z)), z = (2t - 1) x: exp(...) (dce - gamma ce
-    sigma(z) (2t - 1)), with dce = sigma(x) - t formed without cancellation."""
-    from lossbook.nn.binary import _grad_without_pos_weight, _loss_without_pos_weight
-
-    ce = _loss_without_pos_weight(x, t)
+def _sigmoid_focal(x: torch.Tensor, t: torch.Tensor, gamma: float, grad: bool):
+    """MONAI's sigmoid focal term, ce * exp(-gamma softplus(z)) with z = (2t - 1) x and the
+    binary cross-entropy ce = t softplus(-x) + (1 - t) softplus(x), each factor exact
+    (lossbook's forms; for hard targets lossbook's sigmoid_focal_loss); with ``grad`` also its
+    derivative exp(-gamma softplus(z)) (dce - gamma ce sigma(z) (2t - 1)), dce = sigma(x) - t
+    formed without cancellation, sharing the intermediates. Returns (term, derivative or None)."""
+    a = x.abs()
+    tau = a.neg().exp_().log1p_()  # log1p(exp(-|x|))
+    sign = x.sign()
+    s_t = sign.add(1).mul_(0.5).sub_(t)  # s - t, s = (sign(x) + 1) / 2
+    # ce = tau + x (s - t), as BCEWithLogitsLoss: 0 * inf at an infinite matching logit is 0,
+    # a NaN target stays NaN
+    ce = torch.mul(x, s_t).nan_to_num_(nan=0.0, posinf=math.inf, neginf=-math.inf)
+    ce.add_(t, alpha=0.0).add_(tau)
     two_t = t.mul(2).sub_(1)  # 2t - 1
     z = torch.mul(two_t, x)
-    mod = _softplus(z).mul_(-gamma).exp_()
+    mod = _softplus(z).mul_(-gamma).exp_()  # (1 - p_t)^gamma = sigma(-z)^gamma in log space
+    term = ce * mod
+    if not grad:
+        return term, None
+    u = a.neg_().sigmoid_().mul_(sign)  # sign(x) sigma(-|x|)
+    dce = s_t.sub_(u)  # sigma(x) - t without cancellation
     ce.mul_(z.sigmoid_()).mul_(two_t).mul_(gamma)  # gamma ce sigma(z) (2t - 1)
-    return _grad_without_pos_weight(x, t).sub_(ce).mul_(mod)
+    return term, dce.sub_(ce).mul_(mod)
 
 
 def _reference_grad(x, labels, factor, grad_output, opts):

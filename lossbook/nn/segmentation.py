@@ -121,6 +121,7 @@ class _Overlap(torch.autograd.Function):
         ctx.opts = opts
         p, t = _probabilities_and_target(input, target, opts)
         tp, err = _fast_sums(p, t, opts)
+        ctx.sums = (tp, err) if ctx.needs_input_grad[0] else None  # (N, C): kept for one backward
         first = 0 if opts["include_background"] else 1
         tp, err = tp[:, first:], err[:, first:]
         if opts["batch"]:
@@ -132,11 +133,12 @@ class _Overlap(torch.autograd.Function):
     @staticmethod
     def backward(ctx: Any, grad_output):
         input, target = ctx.saved_tensors
+        sums, ctx.sums = ctx.sums, None  # consumed: a later backward recomputes them
         if not inplace() or ctx.needs_input_grad[1]:
             return _reference_backward(ctx, input, target, grad_output)
         opts = ctx.opts
         p, t = _probabilities_and_target(input, target, opts)
-        tp, err = _fast_sums(p, t, opts)
+        tp, err = sums if sums is not None else _fast_sums(p, t, opts)
         a, s_nr, s_dr = opts["a"], opts["smooth_nr"], opts["smooth_dr"]
         if opts["batch"]:
             tp, err = tp.sum(0, keepdim=True), err.sum(0, keepdim=True)
