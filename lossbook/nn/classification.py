@@ -62,10 +62,19 @@ def _index_parts(x: torch.Tensor, idx: torch.Tensor, cd: int):
     m = x.amax(cd, keepdim=True)
     shift = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
     x_y = x.gather(cd, idx)
-    e = torch.exp(x - shift) if not inplace() else torch.sub(x, shift).exp_()
-    e = e.scatter_(cd, idx, 0.0) if inplace() else e.scatter(cd, idx, 0.0)
+    if torch.compiler.is_compiling():  # a mask inductor fuses into the reduction
+        e = torch.where(_is_target(x, idx, cd), 0.0, torch.exp(x - shift))
+    elif inplace():  # eager: one index write per row instead of a full-size mask
+        e = torch.sub(x, shift).exp_().scatter_(cd, idx, 0.0)
+    else:
+        e = torch.exp(x - shift).scatter(cd, idx, 0.0)
     others = e.sum(cd, keepdim=True)  # sum over j != y of exp(x_j - m)
     return m, x_y, torch.log1p(torch.expm1(x_y - shift) + others)
+
+
+def _is_target(x: torch.Tensor, idx: torch.Tensor, cd: int) -> torch.Tensor:
+    classes = torch.arange(x.shape[cd], device=x.device).reshape(_class_shape(x, cd))
+    return classes == idx
 
 
 def _index_setup(input, target, weight, ignore_index, cd):
@@ -140,7 +149,9 @@ class _CrossEntropyIndices(torch.autograd.Function):
                                           torch.zeros((), dtype=input.dtype))
         s = torch.softmax(input, cd)
         pick = -(1 - eps) * w_y * up  # the one-hot part of -w q, at the target class
-        if inplace():
+        if torch.compiler.is_compiling():  # fused: the one-hot part as a mask
+            grad = s * (wq_sum * up) + torch.where(_is_target(input, idx, cd), pick, 0.0)
+        elif inplace():
             grad = s.mul_(wq_sum * up).scatter_add_(cd, idx, pick)
         else:
             grad = (s * (wq_sum * up)).scatter_add(cd, idx, pick)

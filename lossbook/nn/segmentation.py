@@ -121,7 +121,9 @@ class _Overlap(torch.autograd.Function):
         ctx.opts = opts
         p, t = _probabilities_and_target(input, target, opts)
         tp, err = _fast_sums(p, t, opts)
-        ctx.sums = (tp, err) if ctx.needs_input_grad[0] else None  # (N, C): kept for one backward
+        # kept for one backward: the (N, C) sums, and the probabilities (no higher peak: the
+        # backward would allocate them again at the same moment)
+        ctx.sums = (tp, err, p if p is not input else None) if ctx.needs_input_grad[0] else None
         first = 0 if opts["include_background"] else 1
         tp, err = tp[:, first:], err[:, first:]
         if opts["batch"]:
@@ -137,8 +139,12 @@ class _Overlap(torch.autograd.Function):
         if not inplace() or ctx.needs_input_grad[1]:
             return _reference_backward(ctx, input, target, grad_output)
         opts = ctx.opts
-        p, t = _probabilities_and_target(input, target, opts)
-        tp, err = sums if sums is not None else _fast_sums(p, t, opts)
+        if sums is not None and sums[2] is not None:
+            tp, err, p = sums
+            t = _one_hot(input, target) if opts["to_onehot_y"] else target.contiguous()
+        else:
+            p, t = _probabilities_and_target(input, target, opts)
+            tp, err = sums[:2] if sums is not None else _fast_sums(p, t, opts)
         a, s_nr, s_dr = opts["a"], opts["smooth_nr"], opts["smooth_dr"]
         if opts["batch"]:
             tp, err = tp.sum(0, keepdim=True), err.sum(0, keepdim=True)
@@ -156,9 +162,13 @@ class _Overlap(torch.autograd.Function):
         up = up.reshape(shape)
         if opts["squared"]:  # (2 D (p - t) - a loss t) up / S, in the p - t buffer
             dp = torch.sub(p, t).mul_(2 * score * up).addcmul_(t, (-a) * loss * up)
-        else:  # (alpha D (1 - t) - (beta D + a loss) t) up / S, in the 1 - t buffer
+        else:  # (alpha D (1 - t) - (beta D + a loss) t) up / S
             al, be = opts["alpha"], opts["beta"]
-            dp = torch.rsub(t, 1).mul_(al * score * up).addcmul_(t, -(be * score + a * loss) * up)
+            first, second = al * score * up, (be * score + a * loss) * up
+            if al <= be:  # A - (A + B) t in one pass: at t = 1 the error is below 2 ulps of B
+                dp = torch.addcmul(first, t, -(first + second))
+            else:  # A (1 - t) - B t: A / B is unbounded when beta < alpha and the loss is tiny
+                dp = torch.rsub(t, 1).mul_(first).addcmul_(t, -second)
         if opts["sigmoid"]:  # sigma'(x) = sigma(x) sigma(-x), never 1 - sigma(x)
             dp.mul_(p)
             return dp.mul_(torch.neg(input, out=p).sigmoid_()), None, None
