@@ -15,6 +15,9 @@ import torch
 
 import lossbook.nn as lnn
 
+# torch.nn.KLDivLoss warns that reduction="mean" is not the KL divergence: the tests know
+pytestmark = pytest.mark.filterwarnings("ignore:reduction. 'mean' divides:UserWarning")
+
 try:  # the test kit's registry; tests/cases.py before it moved there
     from lossbook.testing import CASES
 except ImportError:  # pragma: no cover

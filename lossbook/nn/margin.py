@@ -16,7 +16,10 @@ import array_api_compat.torch as _NS  # the namespace lossbook's helpers take, f
 import torch
 import torch.nn.functional as F
 
-from lossbook import embedding
+try:  # the margin family's module, named after notebook 08 (lossbook.embedding before)
+    from lossbook import margin as embedding
+except ImportError:  # pragma: no cover
+    from lossbook import embedding
 from lossbook._validation import check_non_negative
 from lossbook.nn._base import Loss, inplace, scaled
 
