@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from lossbook import binary, classification, embedding, focal, information, regression, segmentation
-from tests import cases
+from lossbook.testing import twins
 
 __all__ = ["FAMILIES", "Bench", "Group", "all_benches"]
 
@@ -363,11 +363,11 @@ def _speed_entropy(n: int, dtype: torch.dtype, gen: torch.Generator) -> tuple[to
 
 def _information() -> list[Bench]:
     return [
-        Bench(family="information", ours=information.kl_div, twin=cases.torch_kl_div,
+        Bench(family="information", ours=information.kl_div, twin=twins.torch_kl_div,
               twin_name="F.kl_div", suite=_kl_suite, options={"reduction": "batchmean"},
               truth=lambda x, t: _map(lambda a, b: _xlogy(b, b) - b * a, x, t),
               speed_inputs=_speed_kl, elementwise=True, size_label=_ce_size),
-        Bench(family="information", ours=information.entropy, twin=cases.torch_entropy,
+        Bench(family="information", ours=information.entropy, twin=twins.torch_entropy,
               twin_name="torch.special.entr(p).sum(-1)", suite=_entropy_suite,
               truth=lambda p: _rows(lambda row: -mpmath.fsum(_xlogy(v, v) for v in row), p),
               options={}, speed_inputs=_speed_entropy, twin_is_fused=False, size_label=_ce_size),
@@ -413,12 +413,12 @@ def _monai_softmax_focal() -> Callable[..., Any]:
 
 def _focal() -> list[Bench]:
     return [
-        Bench(family="focal", ours=focal.sigmoid_focal_loss, twin=cases.torchvision_sigmoid_focal_loss,
+        Bench(family="focal", ours=focal.sigmoid_focal_loss, twin=twins.torchvision_sigmoid_focal_loss,
               twin_name="torchvision formula", suite=_sigmoid_focal_suite,
               truth=lambda x, y: _map(_sigmoid_focal, x, y), options={"reduction": "mean"}, speed_inputs=_speed_logits,
               monai=_monai_sigmoid_focal, monai_name="monai FocalLoss(sigmoid)",
               twin_is_fused=False, elementwise=True),
-        Bench(family="focal", ours=focal.focal_loss, twin=cases.monai_softmax_focal_loss,
+        Bench(family="focal", ours=focal.focal_loss, twin=twins.monai_softmax_focal_loss,
               twin_name="MONAI softmax_focal_loss", suite=_ce_suite, truth=_focal_truth,
               options={}, speed_inputs=_speed_ce,
               size_label=_ce_size, monai=_monai_softmax_focal,
@@ -518,9 +518,9 @@ def _segmentation() -> list[Bench]:
 
 # MONAI is the segmentation losses' accuracy twin (the registry's wrappers, reduction="none").
 SEGMENTATION_ACCURACY_TWINS = {
-    "dice_loss": cases.monai_dice_loss,
-    "jaccard_loss": cases.monai_jaccard_loss,
-    "tversky_loss": cases.monai_tversky_loss,
+    "dice_loss": twins.monai_dice_loss,
+    "jaccard_loss": twins.monai_jaccard_loss,
+    "tversky_loss": twins.monai_tversky_loss,
 }
 
 

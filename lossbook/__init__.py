@@ -17,7 +17,6 @@ from lossbook.binary import (
     log_sigmoid,
     log_sigmoid_grad,
 )
-from lossbook.check import compare
 from lossbook.classification import (
     cross_entropy,
     cross_entropy_grad,
@@ -145,6 +144,16 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # ``lossbook.compare`` lives in the test kit (``lossbook.testing``, which imports torch);
+    # it is imported on first use so that ``import lossbook`` does not import torch.
+    if name == "compare":
+        from lossbook.testing.compare import compare
+
+        return compare
+    raise AttributeError(f"module 'lossbook' has no attribute {name!r}")
 
 
 def setup_notebook(seed: int = 0, precision: int = 4) -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks import report
+from benchmarks.losses import FAMILIES, all_benches
+from lossbook.testing import FAMILIES as REGISTERED
 
-from benchmarks import report  # noqa: E402
-from benchmarks.losses import FAMILIES, all_benches  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _header_after(text: str, heading: str) -> list[str]:
@@ -76,6 +76,4 @@ def test_every_notebook_has_a_row_and_machine_is_stated(quick):
 
 
 def test_every_lossbook_family_is_in_the_table():
-    from tests.cases import FAMILIES as REGISTERED
-
     assert sorted(FAMILIES) == sorted(name.split(".")[-1] for name in REGISTERED)

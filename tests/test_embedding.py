@@ -22,7 +22,7 @@ from lossbook.embedding import (
     triplet_margin_loss,
     triplet_margin_loss_grad,
 )
-from tests.cases import CASES
+from lossbook.testing import CASES
 
 mpmath.mp.dps = 50
 

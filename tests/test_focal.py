@@ -1,6 +1,6 @@
 """Focal losses: properties, accuracy against mpmath, bad input, and MONAI's FocalLoss.
 
-The registry (tests/cases.py) already holds both functions against their twins (torchvision's
+The registry (lossbook.testing.cases) already holds both functions against their twins (torchvision's
 sigmoid_focal_loss formula, MONAI's per-element softmax focal term) for every option set, with
 gradcheck and the generic bad-input rules. This file adds what is specific to focal losses.
 
@@ -47,7 +47,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from lossbook.focal import focal_loss, focal_loss_grad, sigmoid_focal_loss, sigmoid_focal_loss_grad
-from tests.cases import torchvision_sigmoid_focal_loss
+from lossbook.testing.twins import torchvision_sigmoid_focal_loss
 
 mpmath.mp.dps = 50
 

@@ -29,7 +29,7 @@ from lossbook.information import (
     surprisal,
     surprisal_grad,
 )
-from tests.cases import (
+from lossbook.testing.twins import (
     torch_cross_entropy_between,
     torch_entropy,
     torch_js_divergence,

@@ -1,6 +1,6 @@
 """Dice, Jaccard and Tversky losses: properties, empty masks, MONAI differences, bad input.
 
-The registry (tests/cases.py) already holds every option set against MONAI's DiceLoss /
+The registry (lossbook.testing.cases) already holds every option set against MONAI's DiceLoss /
 TverskyLoss, with gradients and gradcheck. This file adds what a registry entry cannot say:
 the algebraic relations between the three losses, empty masks, extreme logits against mpmath,
 the settings where lossbook and MONAI differ by design (each with its exact relation), and

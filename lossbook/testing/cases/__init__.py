@@ -1,0 +1,28 @@
+"""The case registry, one module per loss family: every public function of every family module
+of lossbook, with its gradient, its twin, an input generator and the option sets to test.
+
+``CASES`` holds every case in course order; ``FAMILIES`` maps each family module of lossbook
+(``"lossbook.information"``, ...) to its cases. The completeness test
+(``tests/test_registry.py``) fails when a public function of a family module, or its gradient,
+has no case (scikit-learn's ``test_common`` works the same way).
+"""
+
+from __future__ import annotations
+
+from lossbook.testing.cases import (
+    binary,
+    classification,
+    focal,
+    information,
+    margin,
+    regression,
+    segmentation,
+)
+from lossbook.testing.registry import Case
+
+__all__ = ["CASES", "FAMILIES"]
+
+_MODULES = (information, classification, binary, regression, focal, segmentation, margin)
+
+FAMILIES: dict[str, list[Case]] = {m.MODULE: m.CASES for m in _MODULES}
+CASES: list[Case] = [case for m in _MODULES for case in m.CASES]
