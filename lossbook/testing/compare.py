@@ -274,13 +274,16 @@ def _bound(error: float, precision: str) -> str:
 
 
 def _name(f: Callable[..., Any]) -> str:
-    """``F.mse_loss`` for torch.nn.functional, ``torch.softmax`` for torch, else the name."""
+    """How a reader imports ``f``: ``F.logsigmoid``, ``torch.softmax``, else its name."""
+    import torch.nn.functional as F
+
     name = getattr(f, "__name__", type(f).__name__)
-    module = getattr(f, "__module__", None) or ""
-    if module == "torch.nn.functional":
-        return f"F.{name}"
-    if module.startswith("torch") and getattr(torch, name, None) is f:
-        return f"torch.{name}"
+    for prefix, module in (("F", F), ("torch", torch)):
+        if getattr(module, name, None) is f:
+            return f"{prefix}.{name}"
+        found = [n for n, g in vars(module).items() if g is f and not n.startswith("_")]
+        if found:
+            return f"{prefix}.{found[0]}"
     return name
 
 
