@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Case", "Tag", "reductions"]
+__all__ = ["Case", "Documented", "Tag", "reductions"]
 
 
 class Tag(enum.Enum):
@@ -95,6 +95,33 @@ class Case:
     @property
     def name(self) -> str:
         return self.ours.__name__
+
+
+@dataclass(frozen=True)
+class Documented:
+    """lossbook's documented choice where it differs from its twin on a special value.
+
+    Parameters
+    ----------
+    function : str
+        ``"binary_cross_entropy"`` or a gradient, ``"binary_cross_entropy_grad"``.
+    argument : str
+        The argument that holds the special value.
+    value : str
+        A key of ``lossbook.testing.contract.SPECIAL_VALUES``: ``"nan"``, ``"inf"``,
+        ``"-inf"``, ``"subnormal"``, ``"max"``, ``"-max"``.
+    outcome : str
+        What lossbook returns there: ``"finite"`` (where the twin gives NaN or inf, or loses
+        the value to rounding), ``"nan"`` or ``"inf"`` (somewhere in the result).
+    phrase : str
+        Words of the function's docstring that state the choice.
+    """
+
+    function: str
+    argument: str
+    value: str
+    outcome: str
+    phrase: str
 
 
 def reductions(**fixed: Any) -> list[dict[str, Any]]:

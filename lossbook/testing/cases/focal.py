@@ -7,9 +7,9 @@ import numpy as np
 
 from lossbook import focal
 from lossbook.testing import twins
-from lossbook.testing.registry import Case, Tag, reductions
+from lossbook.testing.registry import Case, Documented, Tag, reductions
 
-__all__ = ["CASES", "MODULE"]
+__all__ = ["CASES", "DOCUMENTED", "MODULE"]
 
 MODULE = "lossbook.focal"
 
@@ -50,3 +50,6 @@ CASES: list[Case] = [
          ],
          tags=_STANDARD),
 ]
+
+# lossbook's documented choices where it differs from a twin on a special value.
+DOCUMENTED: list[Documented] = []

@@ -7,9 +7,9 @@ import numpy as np
 
 from lossbook import _math, information
 from lossbook.testing import twins
-from lossbook.testing.registry import Case, Tag
+from lossbook.testing.registry import Case, Documented, Tag
 
-__all__ = ["CASES", "MODULE"]
+__all__ = ["CASES", "DOCUMENTED", "MODULE"]
 
 MODULE = "lossbook.information"
 
@@ -71,3 +71,6 @@ CASES: list[Case] = [
          options=[{"reduction": r, "log_target": True} for r in _KL_DIV_REDUCTIONS],
          tags=_ALL | {Tag.REDUCTION, Tag.SAME_SHAPE}),
 ]
+
+# lossbook's documented choices where it differs from a twin on a special value.
+DOCUMENTED: list[Documented] = []

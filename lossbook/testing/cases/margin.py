@@ -9,9 +9,9 @@ import numpy as np
 import torch.nn.functional as F
 
 from lossbook import embedding as margin
-from lossbook.testing.registry import Case, Tag, reductions
+from lossbook.testing.registry import Case, Documented, Tag, reductions
 
-__all__ = ["CASES", "MODULE"]
+__all__ = ["CASES", "DOCUMENTED", "MODULE"]
 
 MODULE = "lossbook.embedding"
 
@@ -106,3 +106,6 @@ CASES: list[Case] = [
          lambda rng: _cosine_pairs(rng, None), grad=margin.cosine_embedding_loss_grad,
          options=[*reductions(), *reductions(margin=-0.5)], tags=_BASE),
 ]
+
+# lossbook's documented choices where it differs from a twin on a special value.
+DOCUMENTED: list[Documented] = []

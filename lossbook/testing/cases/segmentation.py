@@ -7,9 +7,9 @@ import numpy as np
 
 from lossbook import segmentation
 from lossbook.testing import twins
-from lossbook.testing.registry import Case, Tag, reductions
+from lossbook.testing.registry import Case, Documented, Tag, reductions
 
-__all__ = ["CASES", "MODULE"]
+__all__ = ["CASES", "DOCUMENTED", "MODULE"]
 
 MODULE = "lossbook.segmentation"
 
@@ -84,3 +84,6 @@ CASES: list[Case] = [
            grad=segmentation.tversky_loss_grad, options=options, tags=_STANDARD)
       for make, options in _TVERSKY_INPUTS),
 ]
+
+# lossbook's documented choices where it differs from a twin on a special value.
+DOCUMENTED: list[Documented] = []
