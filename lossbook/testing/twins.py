@@ -106,18 +106,10 @@ def torchvision_sigmoid_focal_loss(input, target, *, alpha=0.25, gamma=2.0, redu
                                    validate=True):
     """``torchvision.ops.sigmoid_focal_loss``, reproduced: torchvision has no CPU wheel here.
 
-    The formula is copied from pytorch/vision, ``torchvision/ops/focal_loss.py`` (itself from
-    fvcore; Lin et al., "Focal Loss for Dense Object Detection", arXiv:1708.02002), with
-    lossbook's ``alpha=None`` mapped to torchvision's ``alpha=-1`` (no weighting)::
-
-        p = torch.sigmoid(inputs)
-        ce_loss = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
-        p_t = p * targets + (1 - p) * (1 - targets)
-        loss = ce_loss * ((1 - p_t) ** gamma)
-        if alpha >= 0:
-            alpha_t = alpha * targets + (1 - alpha) * (1 - targets)
-            loss = alpha_t * loss
-        # then "mean" -> loss.mean(), "sum" -> loss.sum()
+    The body is torchvision's, line for line: pytorch/vision, ``torchvision/ops/focal_loss.py``
+    (itself from fvcore; Lin et al., "Focal Loss for Dense Object Detection", arXiv:1708.02002),
+    with torchvision's ``inputs``/``targets`` named ``input``/``target`` and lossbook's
+    ``alpha=None`` mapped to torchvision's ``alpha=-1`` (no weighting).
     """
     alpha = -1 if alpha is None else alpha
     p = torch.sigmoid(input)
