@@ -147,11 +147,26 @@ def _python(v: Any) -> Any:
 
 
 def calls(case: Case, f: Callable[..., Any]) -> Iterator[Call]:
-    """Every generated call of ``f`` (``case.ours`` or ``case.grad``) from ``case``'s first
-    registered option set (``validate`` left at its default)."""
+    """Every generated call of ``f`` (``case.ours`` or ``case.grad``): from ``case``'s first
+    registered option set, and from its first option set with array options (``weight``,
+    ``pos_weight``, ``alpha``), whose arrays are changed like the inputs (``validate`` is left
+    at its default)."""
+    yield from _calls(case, f, case.options[0], only=None)
+    with_arrays = [o for o in case.options if any(isinstance(v, np.ndarray) for v in o.values())]
+    if with_arrays:
+        only = {k for k, v in with_arrays[0].items() if isinstance(v, np.ndarray)}
+        yield from _calls(case, f, with_arrays[0], only=only)
+
+
+def _calls(case: Case, f: Callable[..., Any], registered: Mapping[str, Any],
+           only: set[str] | None) -> Iterator[Call]:
+    """The calls from one registered option set; with ``only``, the changes of those arrays."""
     rng = np.random.default_rng(0)
     inputs = tuple(np.asarray(x) for x in case.make_inputs(rng))
-    options = {k: v for k, v in case.options[0].items() if k != "validate"}
+    options = {k: v for k, v in registered.items() if k != "validate"}
+    shown = ", ".join(f"{k}={tuple(v.shape)} array" for k, v in options.items()
+                      if isinstance(v, np.ndarray))
+    suffix = f" [with {shown}]" if shown else ""
     is_grad = f is case.grad
     grad_output = None
     if is_grad and "grad_output" in inspect.signature(f).parameters:
@@ -169,6 +184,7 @@ def calls(case: Case, f: Callable[..., Any]) -> Iterator[Call]:
         kwargs = {k: _on(v, backend) for k, v in options.items()} | dict(opts or {})
         kwargs.update({k: values[k] for k in named if k not in positional})
         args = [values[k] for k in positional]
+        label += suffix
         if twin is None:
             return Call(f, label, argument, args, kwargs, None, **extra)
         tvalues = {k: _canonical(v) for k, v in named.items()} | dict(twin)
@@ -184,6 +200,8 @@ def calls(case: Case, f: Callable[..., Any]) -> Iterator[Call]:
 
     floating = [k for k, v in named.items() if _floating(v)]
     for name, ref in named.items():
+        if only is not None and name not in only:
+            continue
         # one argument in another dtype
         for backend, dtypes in (("torch", TORCH_DTYPES), ("numpy", NUMPY_DTYPES)):
             for dtype in dtypes:
@@ -226,6 +244,8 @@ def calls(case: Case, f: Callable[..., Any]) -> Iterator[Call]:
             ours = {k: _cast(named[k], dtype) for k in floating}
             yield build(f"every floating array as {backend} {_dtype_name(dtype)}", "", backend,
                         ours, {k: _canonical(v) for k, v in ours.items()}, dtype=dtype)
+    if only is not None:
+        return
     # keyword options
     for name, param in inspect.signature(f).parameters.items():
         if param.kind is not param.KEYWORD_ONLY or name == "grad_output" or name in named:
