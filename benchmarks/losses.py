@@ -25,7 +25,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lossbook import binary, classification, embedding, focal, information, regression, segmentation
+from lossbook import (
+    binary,
+    classification,
+    embedding,
+    focal,
+    information,
+    primitives,
+    regression,
+    segmentation,
+)
 from tests import cases
 
 __all__ = ["FAMILIES", "Bench", "Group", "all_benches"]
@@ -257,7 +266,7 @@ def _binary() -> list[Bench]:
         Bench(family="binary", ours=binary.binary_cross_entropy, twin=F.binary_cross_entropy,
               twin_name="F.binary_cross_entropy", suite=_probability_suite,
               truth=lambda p, y: _map(_bce, p, y), speed_inputs=_speed_probs, elementwise=True),
-        Bench(family="binary", ours=binary.log_sigmoid, twin=F.logsigmoid,
+        Bench(family="binary", ours=primitives.log_sigmoid, twin=F.logsigmoid,
               twin_name="F.logsigmoid",
               suite=lambda: [Group("logits +-1e4", (_LOGITS,))],
               truth=lambda x: _map(lambda a: -_softplus(-a), x),
@@ -627,20 +636,20 @@ def _rows_size(n: int) -> str:
 
 def _embedding() -> list[Bench]:
     return [
-        Bench(family="embedding", ours=embedding.triplet_margin_loss, twin=F.triplet_margin_loss,
+        Bench(family="margin", ours=embedding.triplet_margin_loss, twin=F.triplet_margin_loss,
               twin_name="F.triplet_margin_loss", suite=_triplet_suite, truth=_triplet_truth, speed_inputs=_speed_rows(3),
               size_label=_rows_size),
-        Bench(family="embedding", ours=embedding.margin_ranking_loss, twin=F.margin_ranking_loss,
+        Bench(family="margin", ours=embedding.margin_ranking_loss, twin=F.margin_ranking_loss,
               twin_name="F.margin_ranking_loss", suite=_ranking_suite,
               options={"margin": 0.5},
               truth=lambda a, b, y: _map(lambda p, q, s: max(mpmath.mpf(0), -s * (p - q) + 0.5),
                                          a, b, y),
               speed_inputs=_speed_ranking, elementwise=True),
-        Bench(family="embedding", ours=embedding.hinge_embedding_loss, twin=F.hinge_embedding_loss,
+        Bench(family="margin", ours=embedding.hinge_embedding_loss, twin=F.hinge_embedding_loss,
               twin_name="F.hinge_embedding_loss", suite=_hinge_suite,
               truth=lambda x, y: _map(lambda a, s: a if s > 0 else max(mpmath.mpf(0), 1 - a), x, y),
               speed_inputs=_speed_hinge, elementwise=True),
-        Bench(family="embedding", ours=embedding.cosine_embedding_loss,
+        Bench(family="margin", ours=embedding.cosine_embedding_loss,
               twin=F.cosine_embedding_loss, twin_name="F.cosine_embedding_loss",
               suite=_cosine_suite, truth=_cosine_truth,
               speed_inputs=_speed_labelled, size_label=_rows_size),
@@ -655,7 +664,7 @@ FAMILIES: dict[str, Callable[[], list[Bench]]] = {
     "regression": _regression,
     "focal": _focal,
     "segmentation": _segmentation,
-    "embedding": _embedding,
+    "margin": _embedding,
 }
 
 

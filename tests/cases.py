@@ -20,13 +20,14 @@ __all__ = ["CASES", "FAMILIES", "Case"]
 
 # The loss-family modules whose public functions must all be registered.
 FAMILIES = (
+    "lossbook.primitives",
     "lossbook.information",
     "lossbook.classification",
     "lossbook.binary",
     "lossbook.regression",
     "lossbook.focal",
     "lossbook.segmentation",
-    "lossbook.embedding",
+    "lossbook.margin",
 )
 
 
@@ -84,8 +85,8 @@ import warnings as _info_warnings  # noqa: E402
 import torch as _info_torch  # noqa: E402
 import torch.nn.functional as _info_F  # noqa: E402
 
-from lossbook import _math as _info_math  # noqa: E402
 from lossbook import information as _information  # noqa: E402
+from lossbook import primitives as _info_math  # noqa: E402
 
 
 def _info_ln_base(base: float | None) -> float:
@@ -97,26 +98,26 @@ def torch_surprisal(p, *, base=None, validate=True):
     return -_info_torch.log(p) / _info_ln_base(base)
 
 
-def torch_entropy(p, *, axis=-1, base=None, validate=True):
-    """torch.special.entr summed along axis (Categorical.entropy() renormalises, see tests)."""
-    return _info_torch.special.entr(p).sum(dim=axis) / _info_ln_base(base)
+def torch_entropy(p, *, dim=-1, base=None, validate=True):
+    """torch.special.entr summed along dim (Categorical.entropy() renormalises, see tests)."""
+    return _info_torch.special.entr(p).sum(dim=dim) / _info_ln_base(base)
 
 
-def torch_cross_entropy_between(p, q, *, axis=-1, base=None, validate=True):
+def torch_cross_entropy_between(p, q, *, dim=-1, base=None, validate=True):
     """-sum xlogy(p, q) in PyTorch."""
-    return -_info_torch.special.xlogy(p, q).sum(dim=axis) / _info_ln_base(base)
+    return -_info_torch.special.xlogy(p, q).sum(dim=dim) / _info_ln_base(base)
 
 
-def torch_kl_divergence(p, q, *, axis=-1, base=None, validate=True):
-    """F.kl_div(log q, p) pointwise, summed along axis."""
-    return _info_F.kl_div(_info_torch.log(q), p, reduction="none").sum(dim=axis) / _info_ln_base(base)
+def torch_kl_divergence(p, q, *, dim=-1, base=None, validate=True):
+    """F.kl_div(log q, p) pointwise, summed along dim."""
+    return _info_F.kl_div(_info_torch.log(q), p, reduction="none").sum(dim=dim) / _info_ln_base(base)
 
 
-def torch_js_divergence(p, q, *, axis=-1, base=None, validate=True):
+def torch_js_divergence(p, q, *, dim=-1, base=None, validate=True):
     """Jensen-Shannon from F.kl_div: (KL(p||m) + KL(q||m)) / 2, m = (p + q) / 2."""
     log_m = _info_torch.log((p + q) / 2)
-    kl_pm = _info_F.kl_div(log_m, p, reduction="none").sum(dim=axis)
-    kl_qm = _info_F.kl_div(log_m, q, reduction="none").sum(dim=axis)
+    kl_pm = _info_F.kl_div(log_m, p, reduction="none").sum(dim=dim)
+    kl_qm = _info_F.kl_div(log_m, q, reduction="none").sum(dim=dim)
     return 0.5 * (kl_pm + kl_qm) / _info_ln_base(base)
 
 
@@ -144,9 +145,9 @@ def _info_distribution_pair(rng: np.random.Generator) -> tuple[np.ndarray, np.nd
 # test_information.py holds them against autograd and gradcheck.
 _INFO_DISTRIBUTION_OPTIONS = [
     {"validate": False},
-    {"axis": 0, "validate": False},
+    {"dim": 0, "validate": False},
     {"base": 2, "validate": False},
-    {"axis": -2, "base": 10.0, "validate": False},
+    {"dim": -2, "base": 10.0, "validate": False},
 ]
 _KL_DIV_REDUCTIONS = ("none", "mean", "sum", "batchmean")
 
@@ -207,6 +208,7 @@ INFORMATION: list[Case] = [
 import torch as _torch  # noqa: E402
 
 from lossbook import classification as _cls  # noqa: E402
+from lossbook import primitives as _prims  # noqa: E402
 
 
 def _torch_logsumexp(input, *, dim=-1, keepdim=False):
@@ -314,12 +316,12 @@ def _nll_case(make, options):
 
 
 CLASSIFICATION: list[Case] = [
-    Case(_cls.logsumexp, _torch_logsumexp, _softmax_inputs, grad=_cls.logsumexp_grad,
+    Case(_prims.logsumexp, _torch_logsumexp, _softmax_inputs, grad=_prims.logsumexp_grad,
          options=[*_DIMS, {"dim": 1, "keepdim": True}, {"dim": 2, "keepdim": True}],
          tags=_SOFTMAX_TAGS),
-    Case(_cls.softmax, _torch_softmax, _softmax_inputs, grad=_cls.softmax_grad,
+    Case(_prims.softmax, _torch_softmax, _softmax_inputs, grad=_prims.softmax_grad,
          options=_DIMS, tags=_SOFTMAX_TAGS),
-    Case(_cls.log_softmax, _torch_log_softmax, _softmax_inputs, grad=_cls.log_softmax_grad,
+    Case(_prims.log_softmax, _torch_log_softmax, _softmax_inputs, grad=_prims.log_softmax_grad,
          options=_DIMS, tags=_SOFTMAX_TAGS),
     _ce_case(_cls_batch, _INDEX_OPTIONS),
     _ce_case(_cls_nd, _ND_OPTIONS),
@@ -365,13 +367,39 @@ def _log_sigmoid_inputs(rng: np.random.Generator) -> tuple[np.ndarray]:
     return (x,)
 
 
+def _torch_log1mexp(input, *, validate=True):
+    """log(1 - exp(x)) in PyTorch, which has no function of that name."""
+    return _torch.log(-_torch.expm1(input))
+
+
+def _log1mexp_inputs(rng: np.random.Generator) -> tuple[np.ndarray]:
+    # both sides of the switch at -ln 2, away from 0 where the value is -inf
+    return (-np.concatenate([rng.uniform(0.01, 0.6, size=5), rng.uniform(0.8, 30.0, size=5)]),)
+
+
+def _xlogy_inputs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    x = np.where(rng.random(size=8) < 0.3, 0.0, rng.uniform(0.1, 2.0, size=8))
+    return x, rng.uniform(0.05, 3.0, size=8)
+
+
 _BINARY_CLASS_WEIGHT = np.array([0.5, 1.0, 2.0])  # one weight per label, shape (C,)
 _BINARY_SAMPLE_WEIGHT = np.linspace(0.2, 1.8, _BINARY_N)[:, None]  # one per sample, (N, 1)
 _BINARY_POS_WEIGHT = np.array([0.5, 2.0, 3.0])  # shape (C,), broadcast along the last dim
 
 BINARY: list[Case] = [
-    Case(_binary.log_sigmoid, _F_binary.logsigmoid, _log_sigmoid_inputs,
-         grad=_binary.log_sigmoid_grad, tags=frozenset({"float_input"})),
+    Case(_prims.log_sigmoid, _F_binary.logsigmoid, _log_sigmoid_inputs,
+         grad=_prims.log_sigmoid_grad, tags=frozenset({"float_input"})),
+    # the other elementwise primitives of lossbook/primitives.py, on the same logits
+    Case(_prims.sigmoid, _torch.sigmoid, _log_sigmoid_inputs, grad=_prims.sigmoid_grad,
+         tags=frozenset({"float_input"})),
+    Case(_prims.softplus, _F_binary.softplus, _log_sigmoid_inputs, grad=_prims.softplus_grad,
+         tags=frozenset({"float_input"})),
+    Case(_prims.log1mexp, _torch_log1mexp, _log1mexp_inputs, grad=_prims.log1mexp_grad,
+         options=[{}, {"validate": False}], tags=frozenset({"float_input"})),
+    Case(_prims.xlogy, _torch.special.xlogy, _xlogy_inputs,
+         tags=frozenset({"float_input", "elementwise"})),
+    Case(_prims.xlog1py, _torch.special.xlog1py, _xlogy_inputs,
+         tags=frozenset({"float_input", "elementwise"})),
     Case(_binary.binary_cross_entropy, _F_binary.binary_cross_entropy,
          _binary_probability_inputs, grad=_binary.binary_cross_entropy_grad,
          options=[*_reductions(), *_reductions(weight=_BINARY_CLASS_WEIGHT),
@@ -636,12 +664,12 @@ SEGMENTATION: list[Case] = [
                             (_seg_indices, _no_squared(_SEG_ON_INDICES)))),
 ]
 
-# --- embedding (lossbook/embedding.py) --------------------------------------------------------
+# --- margin (lossbook/margin.py) --------------------------------------------------------
 import math as _math  # noqa: E402
 
 import torch.nn.functional as _F  # noqa: E402
 
-from lossbook import embedding as _embedding  # noqa: E402
+from lossbook import margin as _embedding  # noqa: E402
 
 
 def _triplets(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
