@@ -25,7 +25,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lossbook import binary, classification, embedding, focal, information, regression, segmentation
+from lossbook import (
+    binary,
+    classification,
+    focal,
+    information,
+    margin,
+    primitives,
+    regression,
+    segmentation,
+)
 from lossbook.testing import twins
 
 __all__ = ["FAMILIES", "Bench", "Group", "all_benches"]
@@ -257,7 +266,7 @@ def _binary() -> list[Bench]:
         Bench(family="binary", ours=binary.binary_cross_entropy, twin=F.binary_cross_entropy,
               twin_name="F.binary_cross_entropy", suite=_probability_suite,
               truth=lambda p, y: _map(_bce, p, y), speed_inputs=_speed_probs, elementwise=True),
-        Bench(family="binary", ours=binary.log_sigmoid, twin=F.logsigmoid,
+        Bench(family="binary", ours=primitives.log_sigmoid, twin=F.logsigmoid,
               twin_name="F.logsigmoid",
               suite=lambda: [Group("logits +-1e4", (_LOGITS,))],
               truth=lambda x: _map(lambda a: -_softplus(-a), x),
@@ -525,7 +534,7 @@ SEGMENTATION_ACCURACY_TWINS = {
 
 
 # ---------------------------------------------------------------------------------------------
-# embedding: triplet, margin ranking, hinge, cosine; margins met exactly, scales 1e-200 .. 1e200.
+# margin: triplet, margin ranking, hinge, cosine; margins met exactly, scales 1e-200 .. 1e200.
 
 EPS_T = 1e-6  # triplet's pairwise-distance eps
 EPS_C = float(np.float32(1e-12))  # cosine's EPSILON, added as a float32 number (see lossbook)
@@ -625,22 +634,22 @@ def _rows_size(n: int) -> str:
     return f"N={rows}, D={d}"
 
 
-def _embedding() -> list[Bench]:
+def _margin() -> list[Bench]:
     return [
-        Bench(family="embedding", ours=embedding.triplet_margin_loss, twin=F.triplet_margin_loss,
+        Bench(family="margin", ours=margin.triplet_margin_loss, twin=F.triplet_margin_loss,
               twin_name="F.triplet_margin_loss", suite=_triplet_suite, truth=_triplet_truth, speed_inputs=_speed_rows(3),
               size_label=_rows_size),
-        Bench(family="embedding", ours=embedding.margin_ranking_loss, twin=F.margin_ranking_loss,
+        Bench(family="margin", ours=margin.margin_ranking_loss, twin=F.margin_ranking_loss,
               twin_name="F.margin_ranking_loss", suite=_ranking_suite,
               options={"margin": 0.5},
               truth=lambda a, b, y: _map(lambda p, q, s: max(mpmath.mpf(0), -s * (p - q) + 0.5),
                                          a, b, y),
               speed_inputs=_speed_ranking, elementwise=True),
-        Bench(family="embedding", ours=embedding.hinge_embedding_loss, twin=F.hinge_embedding_loss,
+        Bench(family="margin", ours=margin.hinge_embedding_loss, twin=F.hinge_embedding_loss,
               twin_name="F.hinge_embedding_loss", suite=_hinge_suite,
               truth=lambda x, y: _map(lambda a, s: a if s > 0 else max(mpmath.mpf(0), 1 - a), x, y),
               speed_inputs=_speed_hinge, elementwise=True),
-        Bench(family="embedding", ours=embedding.cosine_embedding_loss,
+        Bench(family="margin", ours=margin.cosine_embedding_loss,
               twin=F.cosine_embedding_loss, twin_name="F.cosine_embedding_loss",
               suite=_cosine_suite, truth=_cosine_truth,
               speed_inputs=_speed_labelled, size_label=_rows_size),
@@ -655,7 +664,7 @@ FAMILIES: dict[str, Callable[[], list[Bench]]] = {
     "regression": _regression,
     "focal": _focal,
     "segmentation": _segmentation,
-    "embedding": _embedding,
+    "margin": _margin,
 }
 
 

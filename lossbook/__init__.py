@@ -15,32 +15,14 @@ from lossbook.binary import (
     binary_cross_entropy_grad,
     binary_cross_entropy_with_logits,
     binary_cross_entropy_with_logits_grad,
-    log_sigmoid,
-    log_sigmoid_grad,
 )
 from lossbook.classification import (
     cross_entropy,
     cross_entropy_grad,
-    log_softmax,
-    log_softmax_grad,
-    logsumexp,
-    logsumexp_grad,
     nll_loss,
     nll_loss_grad,
-    softmax,
-    softmax_grad,
 )
 from lossbook.course.checker import check
-from lossbook.embedding import (
-    cosine_embedding_loss,
-    cosine_embedding_loss_grad,
-    hinge_embedding_loss,
-    hinge_embedding_loss_grad,
-    margin_ranking_loss,
-    margin_ranking_loss_grad,
-    triplet_margin_loss,
-    triplet_margin_loss_grad,
-)
 from lossbook.focal import (
     focal_loss,
     focal_loss_grad,
@@ -60,6 +42,34 @@ from lossbook.information import (
     kl_divergence_grad,
     surprisal,
     surprisal_grad,
+)
+from lossbook.margin import (
+    cosine_embedding_loss,
+    cosine_embedding_loss_grad,
+    hinge_embedding_loss,
+    hinge_embedding_loss_grad,
+    margin_ranking_loss,
+    margin_ranking_loss_grad,
+    triplet_margin_loss,
+    triplet_margin_loss_grad,
+)
+from lossbook.primitives import (
+    log1mexp,
+    log1mexp_grad,
+    log_sigmoid,
+    log_sigmoid_grad,
+    log_softmax,
+    log_softmax_grad,
+    logsumexp,
+    logsumexp_grad,
+    sigmoid,
+    sigmoid_grad,
+    softmax,
+    softmax_grad,
+    softplus,
+    softplus_grad,
+    xlog1py,
+    xlogy,
 )
 from lossbook.regression import (
     huber_loss,
@@ -114,6 +124,8 @@ __all__ = [
     "kl_divergence_grad",
     "l1_loss",
     "l1_loss_grad",
+    "log1mexp",
+    "log1mexp_grad",
     "log_sigmoid",
     "log_sigmoid_grad",
     "log_softmax",
@@ -128,12 +140,16 @@ __all__ = [
     "nll_loss_grad",
     "savefig",
     "setup_notebook",
+    "sigmoid",
     "sigmoid_focal_loss",
     "sigmoid_focal_loss_grad",
+    "sigmoid_grad",
     "smooth_l1_loss",
     "smooth_l1_loss_grad",
     "softmax",
     "softmax_grad",
+    "softplus",
+    "softplus_grad",
     "surprisal",
     "surprisal_grad",
     "triplet_margin_loss",
@@ -141,6 +157,8 @@ __all__ = [
     "tversky_loss",
     "tversky_loss_grad",
     "use_style",
+    "xlog1py",
+    "xlogy",
 ]
 
 __version__ = "0.1.0"

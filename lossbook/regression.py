@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lossbook._array import Array, float_input, namespace
+from lossbook._array import Array, check_float, namespace, quiet
 from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import check_non_empty, check_non_negative, check_same_shape
 
@@ -30,37 +30,28 @@ __all__ = [
 ]
 
 
-def _residual(input: Array, target: Array, reduction: str) -> tuple[Any, Array]:
+def _residual(
+    input: Array, target: Array, reduction: str, grad_output: Array | None = None
+) -> tuple[Any, Array]:
     """Validate the shared arguments and return ``(xp, input - target)``."""
-    xp = float_input(input, "input")
-    namespace(input, target)  # TypeError if target is not an array or from another library
-    float_input(target, "target")
-    if target.dtype != input.dtype:
-        raise TypeError(
-            f"target must have the dtype of input ({_dtype(input)}); got {_dtype(target)}; "
-            "cast one of them explicitly"
-        )
+    xp = namespace(input=input, target=target, grad_output=grad_output)
+    check_float(xp, input, "input")
+    check_float(xp, target, "target", like=input)
     check_reduction(reduction)
     check_same_shape(input, target)
     check_non_empty(input)
-    return xp, input - target
+    with quiet(input):
+        return xp, input - target
 
 
-def _dtype(x: Array) -> str:
-    return str(x.dtype).removeprefix("torch.")
-
-
-def _check_beta(beta: float) -> None:
-    check_non_negative(beta, "beta")
-
-
-def _check_delta(delta: float) -> None:
-    check_non_negative(delta, "delta")
-    if delta == 0:
+def _check_delta(delta: Any) -> float:
+    d = check_non_negative(delta, "delta")
+    if d == 0:
         raise ValueError(
             "delta must be a finite number > 0 (Huber with delta = 0 is identically zero, "
             f"and PyTorch refuses it too); got {delta!r}"
         )
+    return d
 
 
 def _inside(xp: Any, r: Array, a: Array, bound: float) -> tuple[Array, Array]:
@@ -122,7 +113,8 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     1.416667
     """
     xp, r = _residual(input, target, reduction)
-    return reduce(r * r, reduction, xp=xp)
+    with quiet(input):
+        return reduce(r * r, reduction, xp=xp)
 
 
 def mse_loss_grad(
@@ -160,8 +152,9 @@ def mse_loss_grad(
     >>> print(f"{float(g[1]):.6f}")
     3.000000
     """
-    xp, r = _residual(input, target, reduction)
-    return (2 * reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)) * r
+    xp, r = _residual(input, target, reduction, grad_output)
+    with quiet(input):
+        return (2 * reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)) * r
 
 
 # --- L1 ---------------------------------------------------------------------------------------
@@ -208,7 +201,8 @@ def l1_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     0.833333
     """
     xp, r = _residual(input, target, reduction)
-    return reduce(xp.abs(r), reduction, xp=xp)
+    with quiet(input):
+        return reduce(xp.abs(r), reduction, xp=xp)
 
 
 def l1_loss_grad(
@@ -249,8 +243,9 @@ def l1_loss_grad(
     >>> print(f"{float(g[1]):.6f}")
     1.000000
     """
-    xp, r = _residual(input, target, reduction)
-    return reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp) * xp.sign(r)
+    xp, r = _residual(input, target, reduction, grad_output)
+    with quiet(input):
+        return reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp) * xp.sign(r)
 
 
 # --- SmoothL1 ---------------------------------------------------------------------------------
@@ -313,14 +308,15 @@ def smooth_l1_loss(
     >>> print(f"{float(loss):.6f}")
     1.312500
     """
-    _check_beta(beta)
+    beta = check_non_negative(beta, "beta")
     xp, r = _residual(input, target, reduction)
-    a = xp.abs(r)
-    if beta == 0:  # an option, not data: no graph break under torch.compile
-        return reduce(a, reduction, xp=xp)
-    inside, r_in = _inside(xp, r, a, beta)
-    quadratic = (0.5 * r_in) * (r_in / beta)
-    return reduce(xp.where(inside, quadratic, a - 0.5 * beta), reduction, xp=xp)
+    with quiet(input):
+        a = xp.abs(r)
+        if beta == 0:  # an option, not data: no graph break under torch.compile
+            return reduce(a, reduction, xp=xp)
+        inside, r_in = _inside(xp, r, a, beta)
+        quadratic = (0.5 * r_in) * (r_in / beta)
+        return reduce(xp.where(inside, quadratic, a - 0.5 * beta), reduction, xp=xp)
 
 
 def smooth_l1_loss_grad(
@@ -369,13 +365,14 @@ def smooth_l1_loss_grad(
     >>> print(f"{float(g[0]):.6f}")
     0.500000
     """
-    _check_beta(beta)
-    xp, r = _residual(input, target, reduction)
-    scale = reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)
-    if beta == 0:
-        return scale * xp.sign(r)
-    inside, r_in = _inside(xp, r, xp.abs(r), beta)
-    return scale * xp.where(inside, r_in / beta, xp.sign(r))
+    beta = check_non_negative(beta, "beta")
+    xp, r = _residual(input, target, reduction, grad_output)
+    with quiet(input):
+        scale = reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)
+        if beta == 0:
+            return scale * xp.sign(r)
+        inside, r_in = _inside(xp, r, xp.abs(r), beta)
+        return scale * xp.where(inside, r_in / beta, xp.sign(r))
 
 
 # --- Huber ------------------------------------------------------------------------------------
@@ -433,12 +430,13 @@ def huber_loss(
     >>> print(f"{float(loss):.6f}")
     2.062500
     """
-    _check_delta(delta)
+    delta = _check_delta(delta)
     xp, r = _residual(input, target, reduction)
-    a = xp.abs(r)
-    inside, r_in = _inside(xp, r, a, delta)
-    quadratic = (0.5 * r_in) * r_in
-    return reduce(xp.where(inside, quadratic, delta * (a - 0.5 * delta)), reduction, xp=xp)
+    with quiet(input):
+        a = xp.abs(r)
+        inside, r_in = _inside(xp, r, a, delta)
+        quadratic = (0.5 * r_in) * r_in
+        return reduce(xp.where(inside, quadratic, delta * (a - 0.5 * delta)), reduction, xp=xp)
 
 
 def huber_loss_grad(
@@ -484,8 +482,9 @@ def huber_loss_grad(
     >>> print(f"{float(g[1]):.6f}")
     1.000000
     """
-    _check_delta(delta)
-    xp, r = _residual(input, target, reduction)
-    inside, r_in = _inside(xp, r, xp.abs(r), delta)
-    scale = reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)
-    return scale * xp.where(inside, r_in, delta * xp.sign(r))
+    delta = _check_delta(delta)
+    xp, r = _residual(input, target, reduction, grad_output)
+    with quiet(input):
+        inside, r_in = _inside(xp, r, xp.abs(r), delta)
+        scale = reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)
+        return scale * xp.where(inside, r_in, delta * xp.sign(r))

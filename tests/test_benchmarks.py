@@ -76,7 +76,9 @@ def test_every_notebook_has_a_row_and_machine_is_stated(quick):
 
 
 def test_every_lossbook_family_is_in_the_table():
-    assert sorted(FAMILIES) == sorted(name.split(".")[-1] for name in REGISTERED)
+    # the primitives are benchmarked within the families that use them (log_sigmoid: binary)
+    loss_families = [name for name in REGISTERED if name != "lossbook.primitives"]
+    assert sorted(FAMILIES) == sorted(name.split(".")[-1] for name in loss_families)
 
 
 def test_notes_hold_no_measured_number_and_only_known_placeholders():

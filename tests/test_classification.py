@@ -12,15 +12,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from lossbook import compare
-from lossbook.classification import (
-    cross_entropy,
-    cross_entropy_grad,
+from lossbook.classification import cross_entropy, cross_entropy_grad, nll_loss, nll_loss_grad
+from lossbook.primitives import (
     log_softmax,
     log_softmax_grad,
     logsumexp,
     logsumexp_grad,
-    nll_loss,
-    nll_loss_grad,
     softmax,
     softmax_grad,
 )
@@ -251,11 +248,18 @@ def test_type_and_dtype_are_preserved(dtype):
         assert isinstance(out, np.ndarray | np.generic) and out.dtype == np.float64
 
 
-def test_float64_weight_is_cast_to_a_float32_input():
+def test_a_float64_weight_with_a_float32_input_is_refused():
+    # one dtype policy: floating arrays of one computation share one dtype, nothing is cast
     x = torch.randn(4, 3, generator=torch.Generator().manual_seed(0))
-    loss = cross_entropy(x, torch.tensor([0, 2, 1, 1]), weight=torch.tensor([1.0, 2.0, 3.0],
-                                                                             dtype=torch.float64))
-    assert loss.dtype == torch.float32
+    y = torch.tensor([0, 2, 1, 1])
+    for f in (cross_entropy, cross_entropy_grad, nll_loss, nll_loss_grad):
+        with pytest.raises(TypeError, match=r"weight must have the dtype of input \(float32\); "
+                                            r"got float64"):
+            f(x, y, weight=torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"target must have the dtype of input \(float32\)"):
+        cross_entropy(x, torch.softmax(x.double(), 1))
+    with pytest.raises(TypeError, match=r"grad_output must have the dtype of input \(float32\)"):
+        cross_entropy_grad(x, y, grad_output=torch.tensor(1.0, dtype=torch.float64))
 
 
 def test_trains_with_autograd_and_without_validation():
@@ -436,8 +440,11 @@ def test_weight_of_wrong_length_or_dtype(f):
         f(X, Y, weight=np.ones((1, 4)))
     with pytest.raises(TypeError, match=r"weight must have a real floating dtype .* got int64"):
         f(X, Y, weight=np.ones(4, dtype=np.int64))
-    with pytest.raises(TypeError, match="one library"):
+    with pytest.raises(TypeError, match=r"weight must come from the same library as input "
+                                        r"\(numpy\); got torch"):
         f(X, Y, weight=torch.ones(4, dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"weight must have a real floating dtype .* got complex128"):
+        f(X, Y, weight=np.ones(4, dtype=np.complex128))
 
 
 @pytest.mark.parametrize("value", [-0.1, 1.5, float("nan"), float("inf")])
@@ -459,7 +466,7 @@ def test_option_types():
 
 def test_probability_rows_must_sum_to_one_when_validating():
     bad = softmax(X) * 1.1
-    with pytest.raises(ValueError, match=r"target must sum to 1 along axis 1; got sums from 1\.1"):
+    with pytest.raises(ValueError, match=r"target must sum to 1 along dim 1; got sums from 1\.1"):
         cross_entropy(X, bad)
     with pytest.raises(ValueError, match="target must hold probabilities within"):
         cross_entropy(X, softmax(X) - 0.3)
@@ -501,10 +508,13 @@ def test_zero_dimensional_input_and_bad_dim():
 
 
 def test_mixed_libraries_are_refused():
-    with pytest.raises(TypeError, match="one library"):
+    with pytest.raises(TypeError, match=r"target must come from the same library as input "
+                                        r"\(torch\); got numpy"):
         cross_entropy(torch.from_numpy(X), Y)
-    with pytest.raises(TypeError, match="expected a NumPy array or a torch tensor, got list"):
+    with pytest.raises(TypeError, match="input must be a NumPy array or a torch tensor, got list"):
         cross_entropy([[1.0, 2.0]], np.array([0]))
+    with pytest.raises(TypeError, match="target must be a NumPy array or a torch tensor, got list"):
+        cross_entropy(X, [0, 1, 2, 3, 0])
 
 
 # --------------------------------------------------------------------------------------------

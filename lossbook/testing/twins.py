@@ -6,8 +6,8 @@ Where PyTorch has the function itself (``torch.nn.functional.cross_entropy``, ..
 registry uses it directly; the twins here are
 
 * thin PyTorch wrappers where PyTorch spells the function differently (``torch.softmax`` takes
-  no default ``dim``; entropy, cross-entropy and KL between distributions are sums of
-  ``torch.special.entr``, ``torch.special.xlogy`` and ``F.kl_div``);
+  no default ``dim``; log1mexp is ``log(-expm1(x))``; entropy, cross-entropy and KL between
+  distributions are sums of ``torch.special.entr``, ``torch.special.xlogy`` and ``F.kl_div``);
 * torchvision's ``sigmoid_focal_loss``, reproduced from its source (torchvision has no wheel for
   the pinned torch here; the formula is copied line for line and cited);
 * MONAI's losses (``DiceLoss``, ``TverskyLoss``, the softmax focal term) with lossbook's names
@@ -34,6 +34,7 @@ __all__ = [
     "torch_js_divergence",
     "torch_kl_div",
     "torch_kl_divergence",
+    "torch_log1mexp",
     "torch_log_softmax",
     "torch_logsumexp",
     "torch_softmax",
@@ -52,29 +53,29 @@ def torch_surprisal(p, *, base=None, validate=True):
     return -torch.log(p) / _ln_base(base)
 
 
-def torch_entropy(p, *, axis=-1, base=None, validate=True):
-    """``torch.special.entr`` summed along ``axis``.
+def torch_entropy(p, *, dim=-1, base=None, validate=True):
+    """``torch.special.entr`` summed along ``dim``.
 
     ``torch.distributions.Categorical(probs=p).entropy()`` is not used: it renormalises ``p``.
     """
-    return torch.special.entr(p).sum(dim=axis) / _ln_base(base)
+    return torch.special.entr(p).sum(dim=dim) / _ln_base(base)
 
 
-def torch_cross_entropy_between(p, q, *, axis=-1, base=None, validate=True):
+def torch_cross_entropy_between(p, q, *, dim=-1, base=None, validate=True):
     """-sum xlogy(p, q) in PyTorch."""
-    return -torch.special.xlogy(p, q).sum(dim=axis) / _ln_base(base)
+    return -torch.special.xlogy(p, q).sum(dim=dim) / _ln_base(base)
 
 
-def torch_kl_divergence(p, q, *, axis=-1, base=None, validate=True):
-    """``F.kl_div(log q, p)`` pointwise, summed along ``axis`` (note the swapped order)."""
-    return F.kl_div(torch.log(q), p, reduction="none").sum(dim=axis) / _ln_base(base)
+def torch_kl_divergence(p, q, *, dim=-1, base=None, validate=True):
+    """``F.kl_div(log q, p)`` pointwise, summed along ``dim`` (note the swapped order)."""
+    return F.kl_div(torch.log(q), p, reduction="none").sum(dim=dim) / _ln_base(base)
 
 
-def torch_js_divergence(p, q, *, axis=-1, base=None, validate=True):
+def torch_js_divergence(p, q, *, dim=-1, base=None, validate=True):
     """Jensen-Shannon from ``F.kl_div``: (KL(p||m) + KL(q||m)) / 2, m = (p + q) / 2."""
     log_m = torch.log((p + q) / 2)
-    kl_pm = F.kl_div(log_m, p, reduction="none").sum(dim=axis)
-    kl_qm = F.kl_div(log_m, q, reduction="none").sum(dim=axis)
+    kl_pm = F.kl_div(log_m, p, reduction="none").sum(dim=dim)
+    kl_qm = F.kl_div(log_m, q, reduction="none").sum(dim=dim)
     return 0.5 * (kl_pm + kl_qm) / _ln_base(base)
 
 
@@ -85,7 +86,7 @@ def torch_kl_div(input, target, *, reduction="mean", log_target=False, validate=
         return F.kl_div(input, target, reduction=reduction, log_target=log_target)
 
 
-# --- classification primitives -----------------------------------------------------------------
+# --- primitives ----------------------------------------------------------------------------------
 def torch_logsumexp(input, *, dim=-1, keepdim=False):
     """``torch.logsumexp`` with lossbook's default ``dim=-1``."""
     return torch.logsumexp(input, dim=dim, keepdim=keepdim)
@@ -99,6 +100,11 @@ def torch_softmax(input, *, dim=-1):
 def torch_log_softmax(input, *, dim=-1):
     """``torch.log_softmax`` with lossbook's default ``dim=-1``."""
     return torch.log_softmax(input, dim=dim)
+
+
+def torch_log1mexp(input, *, validate=True):
+    """log(1 - exp(x)) in PyTorch, which has no function of that name: ``log(-expm1(x))``."""
+    return torch.log(-torch.expm1(input))
 
 
 # --- focal -----------------------------------------------------------------------------------

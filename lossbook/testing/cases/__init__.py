@@ -1,7 +1,7 @@
 """The case registry, one module per loss family: every public function of every family module
 of lossbook, with its gradient, its twin, an input generator and the option sets to test.
 
-``CASES`` holds every case in course order; ``DOCUMENTED`` lossbook's documented choices where
+``CASES`` holds every case, the shared primitives first, then the families in course order; ``DOCUMENTED`` lossbook's documented choices where
 it differs from a twin on special values (the contract test holds them); ``FAMILIES`` maps each family module of lossbook
 (``"lossbook.information"``, ...) to its cases. The completeness test
 (``tests/test_registry.py``) fails when a public function of a family module, or its gradient,
@@ -16,6 +16,7 @@ from lossbook.testing.cases import (
     focal,
     information,
     margin,
+    primitives,
     regression,
     segmentation,
 )
@@ -23,7 +24,8 @@ from lossbook.testing.registry import Case, Documented
 
 __all__ = ["CASES", "DOCUMENTED", "FAMILIES"]
 
-_MODULES = (information, classification, binary, regression, focal, segmentation, margin)
+_MODULES = (primitives, information, classification, binary, regression, focal, segmentation,
+            margin)
 
 FAMILIES: dict[str, list[Case]] = {m.MODULE: m.CASES for m in _MODULES}
 CASES: list[Case] = [case for m in _MODULES for case in m.CASES]

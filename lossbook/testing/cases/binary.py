@@ -1,4 +1,4 @@
-"""Registered cases of ``lossbook.binary``: log_sigmoid, binary_cross_entropy and
+"""Registered cases of ``lossbook.binary``: binary_cross_entropy and
 binary_cross_entropy_with_logits."""
 
 from __future__ import annotations
@@ -36,19 +36,12 @@ def _logit_inputs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return x, _targets(rng)
 
 
-def _log_sigmoid_inputs(rng: np.random.Generator) -> tuple[np.ndarray]:
-    x = np.concatenate([4.0 * rng.normal(size=10), [-30.0, -2.5, 1.5, 30.0]])
-    return (x,)
-
-
 _CLASS_WEIGHT = np.array([0.5, 1.0, 2.0])  # one weight per label, shape (C,)
 _SAMPLE_WEIGHT = np.linspace(0.2, 1.8, _N)[:, None]  # one per sample, (N, 1)
 _POS_WEIGHT = np.array([0.5, 2.0, 3.0])  # shape (C,), broadcast along the last dim
 _STANDARD = frozenset({Tag.REDUCTION, Tag.FLOAT_INPUT, Tag.NON_EMPTY, Tag.SAME_SHAPE})
 
 CASES: list[Case] = [
-    Case(binary.log_sigmoid, F.logsigmoid, _log_sigmoid_inputs,
-         grad=binary.log_sigmoid_grad, tags={Tag.FLOAT_INPUT}),
     Case(binary.binary_cross_entropy, F.binary_cross_entropy,
          _probability_inputs, grad=binary.binary_cross_entropy_grad,
          options=[*reductions(), *reductions(weight=_CLASS_WEIGHT),

@@ -1,5 +1,5 @@
-"""Registered cases of ``lossbook.classification``: logsumexp, softmax, log_softmax,
-cross_entropy (class indices and probability targets) and nll_loss."""
+"""Registered cases of ``lossbook.classification``: cross_entropy (class indices and probability
+targets) and nll_loss."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import numpy as np
 import torch.nn.functional as F
 
 from lossbook import classification
-from lossbook.testing import twins
 from lossbook.testing.registry import Case, Documented, Tag, reductions
 
 __all__ = ["CASES", "DOCUMENTED", "MODULE"]
@@ -57,14 +56,8 @@ def _log_probs(make):
     return make_log_probs
 
 
-def _softmax_inputs(rng):
-    return (_logits(rng, 3, 4, 2),)
-
-
 _W4 = np.array([0.5, 1.0, 2.0, 0.25])
 _STANDARD = frozenset({Tag.REDUCTION, Tag.FLOAT_INPUT, Tag.NON_EMPTY})
-_SOFTMAX_TAGS = frozenset({Tag.FLOAT_INPUT, Tag.NON_EMPTY})
-_DIMS = [{"dim": -1}, {"dim": 0}, {"dim": 1}]
 _INDEX_OPTIONS = [
     *reductions(),
     *reductions(weight=_W4),
@@ -109,14 +102,6 @@ def _nll_case(make, options):
 
 
 CASES: list[Case] = [
-    Case(classification.logsumexp, twins.torch_logsumexp, _softmax_inputs,
-         grad=classification.logsumexp_grad,
-         options=[*_DIMS, {"dim": 1, "keepdim": True}, {"dim": 2, "keepdim": True}],
-         tags=_SOFTMAX_TAGS),
-    Case(classification.softmax, twins.torch_softmax, _softmax_inputs,
-         grad=classification.softmax_grad, options=_DIMS, tags=_SOFTMAX_TAGS),
-    Case(classification.log_softmax, twins.torch_log_softmax, _softmax_inputs,
-         grad=classification.log_softmax_grad, options=_DIMS, tags=_SOFTMAX_TAGS),
     _ce_case(_batch, _INDEX_OPTIONS),
     _ce_case(_nd, _ND_OPTIONS),
     _ce_case(_unbatched, _SMALL_OPTIONS),

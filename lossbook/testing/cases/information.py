@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossbook import _math, information
+from lossbook import information, primitives
 from lossbook.testing import twins
 from lossbook.testing.registry import Case, Documented, Tag
 
@@ -20,8 +20,8 @@ def _probabilities(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarr
 
 
 def _distribution_pair(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    p = _math.softmax(rng.normal(size=(3, 5)))
-    q = _math.softmax(rng.normal(size=(3, 5)))
+    p = primitives.softmax(rng.normal(size=(3, 5)))
+    q = primitives.softmax(rng.normal(size=(3, 5)))
     return p, q
 
 
@@ -30,9 +30,9 @@ def _distribution_pair(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray
 # gradients of the functions of two distributions are with respect to q, the model (wrt=1).
 _DISTRIBUTION_OPTIONS = [
     {"validate": False},
-    {"axis": 0, "validate": False},
+    {"dim": 0, "validate": False},
     {"base": 2, "validate": False},
-    {"axis": -2, "base": 10.0, "validate": False},
+    {"dim": -2, "base": 10.0, "validate": False},
 ]
 _KL_DIV_REDUCTIONS = ("none", "mean", "sum", "batchmean")
 _ALL = frozenset({Tag.FLOAT_INPUT, Tag.NON_EMPTY})
@@ -48,7 +48,7 @@ CASES: list[Case] = [
          make_inputs=lambda rng: (_probabilities(rng, (3, 4)),),
          grad=information.surprisal_grad, options=[{}, {"base": 2}, {"base": 10.0}], tags=_ALL),
     Case(information.entropy, twins.torch_entropy,
-         make_inputs=lambda rng: (_math.softmax(rng.normal(size=(3, 5))),),
+         make_inputs=lambda rng: (primitives.softmax(rng.normal(size=(3, 5))),),
          grad=information.entropy_grad, options=_DISTRIBUTION_OPTIONS, tags=_ALL),
     _pair_case(information.cross_entropy_between, twins.torch_cross_entropy_between,
                information.cross_entropy_between_grad),
@@ -58,15 +58,15 @@ CASES: list[Case] = [
                information.js_divergence_grad),
     # kl_div with probability targets ...
     Case(information.kl_div, twins.torch_kl_div,
-         make_inputs=lambda rng: (_math.log_softmax(rng.normal(size=(4, 5))),
-                                  _math.softmax(rng.normal(size=(4, 5)))),
+         make_inputs=lambda rng: (primitives.log_softmax(rng.normal(size=(4, 5))),
+                                  primitives.softmax(rng.normal(size=(4, 5)))),
          grad=information.kl_div_grad,
          options=[{"reduction": r} for r in _KL_DIV_REDUCTIONS],
          tags=_ALL | {Tag.REDUCTION, Tag.SAME_SHAPE}),
     # ... and with log-probability targets (log_target=True), a second entry with its own inputs.
     Case(information.kl_div, twins.torch_kl_div,
-         make_inputs=lambda rng: (_math.log_softmax(rng.normal(size=(4, 5))),
-                                  _math.log_softmax(rng.normal(size=(4, 5)))),
+         make_inputs=lambda rng: (primitives.log_softmax(rng.normal(size=(4, 5))),
+                                  primitives.log_softmax(rng.normal(size=(4, 5)))),
          grad=information.kl_div_grad,
          options=[{"reduction": r, "log_target": True} for r in _KL_DIV_REDUCTIONS],
          tags=_ALL | {Tag.REDUCTION, Tag.SAME_SHAPE}),

@@ -1,4 +1,4 @@
-"""Registered cases of the margin losses (notebook 08): triplet_margin_loss,
+"""Registered cases of ``lossbook.margin`` (notebook 08): triplet_margin_loss,
 margin_ranking_loss, hinge_embedding_loss and cosine_embedding_loss."""
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ import math
 import numpy as np
 import torch.nn.functional as F
 
-from lossbook import embedding as margin
+from lossbook import margin
 from lossbook.testing.registry import Case, Documented, Tag, reductions
 
 __all__ = ["CASES", "DOCUMENTED", "MODULE"]
 
-MODULE = "lossbook.embedding"
+MODULE = "lossbook.margin"
 
 
 def _triplets(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

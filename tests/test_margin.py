@@ -1,4 +1,4 @@
-"""Margin losses beyond the registry: kinks, properties, accuracy, bad input (lossbook.embedding)."""
+"""Margin losses beyond the registry: kinks, properties, accuracy, bad input (lossbook.margin)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lossbook.embedding import (
+from lossbook.margin import (
     cosine_embedding_loss,
     cosine_embedding_loss_grad,
     hinge_embedding_loss,
@@ -67,7 +67,7 @@ def _hinge_arguments(case, inputs, options) -> np.ndarray:
     return np.asarray(cos - options.get("margin", 0.0))[np.asarray(y) == -1]
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.ours.__module__ == "lossbook.embedding"],
+@pytest.mark.parametrize("case", [c for c in CASES if c.ours.__module__ == "lossbook.margin"],
                          ids=lambda c: c.name)
 def test_registry_inputs_are_away_from_the_kinks(case):
     inputs = case.make_inputs(np.random.default_rng(0))
@@ -365,11 +365,23 @@ A = np.zeros((3, 4))
     (lambda: hinge_embedding_loss(np.ones(2), np.array([1.0, 2.0])),
      ValueError, r"target must hold only the values \{-1, 1\}; got 2.0"),
     (lambda: cosine_embedding_loss(A + 1, A + 1, np.array([1, -1, 0])),
-     ValueError, r"target must hold only the values \{-1, 1\}; got 0.0"),
+     ValueError, r"target must hold only the values \{-1, 1\}; got 0$"),
+    # a uint8 255 is not -1 (torch compares it with -1 as with 255)
+    (lambda: margin_ranking_loss(torch.ones(2, dtype=T64), torch.zeros(2, dtype=T64),
+                                 torch.tensor([1, 255], dtype=torch.uint8)),
+     ValueError, r"target must hold only the values \{-1, 1\}; got 255"),
+    (lambda: hinge_embedding_loss(np.ones(2), np.array([1.0, -1.0], dtype=np.float32)),
+     TypeError, r"target must have the dtype of input \(float64\); got float32"),
+    (lambda: margin_ranking_loss(np.ones(2), np.zeros(2), np.array([1.0, -1.0], dtype=np.float32)),
+     TypeError, r"target must have the dtype of input1 \(float64\); got float32"),
+    (lambda: hinge_embedding_loss(np.ones(2), np.array([1, -1], dtype=np.complex64)),
+     TypeError, r"target must hold the labels -1 and 1 as integers or floats of the input's "
+                r"dtype; got dtype complex64"),
     (lambda: cosine_embedding_loss(A + 1, A + 1, np.array([1.0, np.nan, 1.0])),
      ValueError, r"target must hold only the values \{-1, 1\}; got nan"),
     (lambda: hinge_embedding_loss(np.ones(2), np.array([True, False])),
-     TypeError, "target must hold the labels -1 and 1 as floats or ints; got dtype bool"),
+     TypeError, "target must hold the labels -1 and 1 as integers or floats of the input's "
+                "dtype; got dtype bool"),
     # mismatched embedding sizes
     (lambda: triplet_margin_loss(A, np.zeros((3, 5)), A),
      ValueError, r"anchor and positive must have the same shape .*got anchor \(3, 4\) and positive \(3, 5\)"),
@@ -399,7 +411,9 @@ A = np.zeros((3, 4))
     (lambda: triplet_margin_loss(A, A, A, margin=0.0),
      ValueError, r"margin must be a finite number > 0 .*got 0.0"),
     (lambda: triplet_margin_loss(A, A, A, margin=-1.0), ValueError, r"margin must be a finite number > 0"),
-    (lambda: triplet_margin_loss(A, A, A, swap=1), TypeError, r"swap must be a bool; got int"),
+    (lambda: triplet_margin_loss(A, A, A, swap=1), TypeError, r"swap must be True or False; got int 1"),
+    (lambda: hinge_embedding_loss(np.ones(3), np.ones(3), validate="yes"), TypeError,
+     r"validate must be True or False; got str 'yes'"),
     (lambda: margin_ranking_loss(np.ones(3), np.ones(3), np.ones(3), margin=-0.1),
      ValueError, r"margin must be a finite number >= 0; got -0.1"),
     (lambda: hinge_embedding_loss(np.ones(3), np.ones(3), margin=-1.0),
@@ -418,9 +432,11 @@ A = np.zeros((3, 4))
     (lambda: margin_ranking_loss(np.ones(2, dtype=np.int64), np.ones(2), np.ones(2)),
      TypeError, r"input1 must have a real floating dtype"),
     (lambda: margin_ranking_loss([1.0], np.ones(1), np.ones(1)),
-     TypeError, r"expected a NumPy array or a torch tensor, got list"),
+     TypeError, r"input1 must be a NumPy array or a torch tensor, got list"),
     (lambda: triplet_margin_loss(torch.zeros(3, 4, dtype=T64), A, A),
-     TypeError, r"all arrays must come from one library"),
+     TypeError, r"positive must come from the same library as anchor \(torch\); got numpy"),
+    (lambda: cosine_embedding_loss(A, A, torch.ones(3)),
+     TypeError, r"target must come from the same library as input1 \(numpy\); got torch"),
     # empty
     (lambda: triplet_margin_loss(np.zeros((3, 0)), np.zeros((3, 0)), np.zeros((3, 0))),
      ValueError, r"anchor must not be empty; got shape \(3, 0\)"),
