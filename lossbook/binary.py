@@ -321,16 +321,17 @@ def binary_cross_entropy_with_logits(
     0.304756
     """
     xp = _check(input, target, weight, pos_weight, reduction, validate, None, probabilities=False)
-    # Each term is 0 where its coefficient is 0, so an infinite logit with the matching hard
-    # label gives 0 (not 0 * inf = nan), as 0 * log 0 = 0 does for probabilities.
-    softplus_neg, softplus_pos = _softplus_pair(xp, input)
-    positive = _times_nonzero(xp, target, softplus_neg)
-    if pos_weight is not None:
-        positive = pos_weight * positive
-    loss = positive + _times_nonzero(xp, 1 - target, softplus_pos)
-    if weight is not None:
-        loss = loss * weight
-    return reduce(loss, reduction, xp=xp)
+    with quiet(input):
+        # Each term is 0 where its coefficient is 0, so an infinite logit with the matching hard
+        # label gives 0 (not 0 * inf = nan), as 0 * log 0 = 0 does for probabilities.
+        softplus_neg, softplus_pos = _softplus_pair(xp, input)
+        positive = _times_nonzero(xp, target, softplus_neg)
+        if pos_weight is not None:
+            positive = pos_weight * positive
+        loss = positive + _times_nonzero(xp, 1 - target, softplus_pos)
+        if weight is not None:
+            loss = loss * weight
+        return reduce(loss, reduction, xp=xp)
 
 
 def binary_cross_entropy_with_logits_grad(

@@ -774,7 +774,7 @@ def kl_div(
             safe_t = xp.where(zero, xp.ones_like(target), target)
             safe_x = xp.where(zero, xp.zeros_like(input), input)
             terms = xp.where(zero, xp.zeros_like(input), target * (xp.log(safe_t) - safe_x))
-    return reduce(terms, reduction, xp=xp)
+        return reduce(terms, reduction, xp=xp)
 
 
 def kl_div_grad(

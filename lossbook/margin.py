@@ -165,22 +165,22 @@ def _pnorm(xp: Any, v: Array, p: float) -> Array:
 def _pnorm_grad(xp: Any, v: Array, norm: Array, p: float) -> Array:
     """``d||v||_p / dv`` as PyTorch's norm backward defines it (0 where v_i = 0 or v = 0).
 
-    NaN propagates as in PyTorch (``sign(v)`` for p = 1, ``v / norm`` for 1 < p < inf). Where a
-    component is infinite, so is the norm, and the gradient is its limit: ``sign(v_k)`` shared
-    among the infinite components (PyTorch's ``v / norm`` gives NaN there, inf / inf).
+    A NaN gives PyTorch's gradient: 0 for p = 1 and p = inf, a NaN row (``v / norm``) for
+    1 < p < inf. Where a component is infinite, so is the norm, and the gradient is its limit:
+    ``sign(v_k)`` shared among the infinite components (PyTorch's ``v / norm`` gives NaN there,
+    inf / inf).
     """
     zeros = xp.zeros_like(v)
     sign = xp.sign(v)
     if p == 1:
-        return sign
+        return xp.where(xp.isnan(v), zeros, sign)  # torch.sign(nan) = 0, NumPy's is nan
     n = norm[..., None]
     if p == math.inf:
         at_max = xp.logical_and(xp.abs(v) == n, v != 0)
     else:
         at_max = xp.isinf(v)  # used where the norm is infinite
-    hits = xp.astype(at_max, v.dtype)
-    count = xp.sum(hits, axis=-1, keepdims=True)
-    limit = sign * hits / xp.where(count > 0, count, xp.ones_like(count))
+    count = xp.sum(xp.astype(at_max, v.dtype), axis=-1, keepdims=True)
+    limit = xp.where(at_max, sign, zeros) / xp.where(count > 0, count, xp.ones_like(count))
     if p == math.inf:
         return limit
     regular = xp.logical_and(n > 0, xp.isfinite(n))
@@ -688,7 +688,7 @@ class _CosineParts(NamedTuple):
     u1: Array  # input1 / scale
     norm1: Array  # sqrt(|u1|^2 + eps / scale^2)
     norm2: Array
-    scale: Array  # the power of two per pair (1 unless a component exceeds 2^500)
+    scale: Array  # the power of two per pair (1 unless a component exceeds 2^100)
 
 
 def _cosine_parts(xp: Any, input1: Array, input2: Array) -> _CosineParts:
@@ -699,13 +699,14 @@ def _cosine_parts(xp: Any, input1: Array, input2: Array) -> _CosineParts:
     v - u is formed from the exact-as-possible difference w = x2 - x1, divided by the larger
     norm, plus the shorter vector times 1/b - 1/a = -<w, x1 + x2> / (a b (a + b)).
 
-    A pair with a component above 2^500 is first divided by a power of two s (exact), and eps by
-    s^2: the cosine is the same number, and no square overflows (as the triplet loss scales its
-    norms). Every other pair has s = 1 and is computed as it is.
+    A pair with a component above 2^100 is first divided by a power of two s (exact) that
+    brings its largest component to about 2^100, and eps by s^2: the cosine is the same number,
+    and no square or product of three norms overflows (as the triplet loss scales its norms).
+    Every other pair has s = 1 and is computed as it is.
     """
     big = xp.maximum(xp.max(xp.abs(input1), axis=-1), xp.max(xp.abs(input2), axis=-1))
-    over = big > 2.0**500
-    exponent = xp.floor(xp.log2(xp.where(over, big, xp.ones_like(big)))) - 500
+    over = big > 2.0**100
+    exponent = xp.floor(xp.log2(xp.where(over, big, xp.ones_like(big)))) - 100
     scale = _detach(xp.where(over, 2.0**exponent, xp.ones_like(big)))  # constant in autograd
     eps = COSINE_EPS / (scale * scale)
     u1, u2 = input1 / scale[..., None], input2 / scale[..., None]

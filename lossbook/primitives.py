@@ -144,9 +144,14 @@ def _log1mexp(xp: Any, x: Array) -> Array:
 
 
 def _times_nonzero(xp: Any, c: Array, v: Array) -> Array:
-    """c * v, with 0 where c == 0 even if v is infinite (0 * log 0 = 0, 0 * inf = 0)."""
-    zero = c == 0
-    return xp.where(zero, xp.zeros_like(c), c * xp.where(zero, xp.zeros_like(v), v))
+    """c * v, with 0 where c == 0 even if v is infinite (0 * log 0 = 0, 0 * inf = 0).
+
+    Only an infinite ``v`` is replaced (by 0, where c == 0), so the product stays linear in
+    ``c``: its derivative in ``c`` is ``v`` at c = 0 too, the same as at c = 1e-9 (a target
+    gradient without a jump at the hard labels).
+    """
+    replace = xp.logical_and(c == 0, xp.isinf(v))
+    return c * xp.where(replace, xp.zeros_like(v), v)
 
 
 def _xlogy(xp: Any, x: Array, y: Array) -> Array:
@@ -228,8 +233,9 @@ def logsumexp(input: Array, *, dim: int = -1, keepdim: bool = False) -> Array:
     """
     xp, d = _reduced_input(input, dim)
     keepdim = check_option(keepdim, "keepdim", bool)
-    m, log1p_t = _logsumexp_parts(xp, input, d)
-    out = m + log1p_t
+    with quiet(input):
+        m, log1p_t = _logsumexp_parts(xp, input, d)
+        out = m + log1p_t
     return out if keepdim else xp.squeeze(out, axis=d)
 
 
@@ -285,7 +291,8 @@ def logsumexp_grad(
     out_shape = tuple(shape) if keepdim else tuple(n for i, n in enumerate(shape) if i != d)
     g = reduce_grad(out_shape, "none", grad_output, like=input, xp=xp,
                     expand=None if keepdim else d)
-    return g * _softmax(xp, input, d)
+    with quiet(input):
+        return g * _softmax(xp, input, d)
 
 
 def softmax(input: Array, *, dim: int = -1) -> Array:

@@ -410,3 +410,12 @@ def test_grad_output_against_autograd(reduction, weighted):
 def test_log_sigmoid_grad_output_against_autograd():
     x = np.random.default_rng(5).normal(size=(2, 3)) * 5
     assert_vjp(log_sigmoid, log_sigmoid_grad, x)
+
+
+def test_bce_gradient_at_p_0_is_minus_inf_without_a_numpy_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = binary_cross_entropy_grad(np.array([0.0, 0.0]), np.array([1.0, 0.0]), reduction="sum")
+    assert g.tolist() == [-math.inf, 1.0]

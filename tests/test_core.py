@@ -378,3 +378,150 @@ def test_grad_takes_the_arguments_of_its_function_plus_grad_output(f, f_grad):
     grad_output = params.pop("grad_output")
     assert grad_output.kind is inspect.Parameter.KEYWORD_ONLY and grad_output.default is None
     assert list(params.values()) == list(inspect.signature(f).parameters.values())
+
+
+# --- every public function: one namespace, one dtype policy, options, no warnings --------------
+import inspect  # noqa: E402
+import warnings  # noqa: E402
+
+import array_api_compat  # noqa: E402
+
+import lossbook  # noqa: E402
+from tests._samples import FLOATING, SAMPLES  # noqa: E402
+
+_TOOLKIT = {"check", "compare", "savefig", "setup_notebook", "use_style", "__version__"}
+FUNCTIONS = sorted(n for n in lossbook.__all__ if n not in _TOOLKIT and not n.endswith("_grad"))
+
+
+def _with_grads():
+    for name in FUNCTIONS:
+        yield pytest.param(name, getattr(lossbook, name), id=name)
+        if f"{name}_grad" in lossbook.__all__:
+            yield pytest.param(name, getattr(lossbook, f"{name}_grad"), id=f"{name}_grad")
+
+
+def test_every_public_function_has_a_sample_call():
+    assert sorted(SAMPLES) == FUNCTIONS
+
+
+def _call(name, f, x, **changes):
+    args, kwargs = SAMPLES[name](x)
+    bound = inspect.signature(f).bind(*args, **kwargs)
+    bound.arguments.update(changes)
+    return f(*bound.args, **bound.kwargs)
+
+
+_X = np.array([0.3, -1.2, 2.0, 0.0, -0.5, 1.5])
+
+
+@pytest.mark.parametrize(("name", "f"), list(_with_grads()))
+@pytest.mark.parametrize("make", [np.asarray, torch.from_numpy], ids=["numpy", "torch"])
+def test_the_namespace_is_resolved_once_per_call(name, f, make, monkeypatch):
+    calls = []
+    resolve = array_api_compat.array_namespace
+
+    def counting(*arrays, **kwargs):
+        calls.append(len(arrays))
+        return resolve(*arrays, **kwargs)
+
+    monkeypatch.setattr(array_api_compat, "array_namespace", counting)
+    _call(name, f, make(_X.copy()))
+    assert len(calls) == 1, f"{f.__name__} resolved the array namespace {len(calls)} times"
+
+
+def test_dice_loss_resolves_the_namespace_once(monkeypatch):
+    calls = []
+    resolve = array_api_compat.array_namespace
+    monkeypatch.setattr(array_api_compat, "array_namespace",
+                        lambda *a, **k: calls.append(a) or resolve(*a, **k))
+    x = np.random.default_rng(0).normal(size=(2, 3, 4, 4))
+    t = np.random.default_rng(1).integers(0, 3, size=(2, 1, 4, 4))
+    lossbook.dice_loss(x, t, softmax=True, to_onehot_y=True, include_background=False)
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(("name", "f"), list(_with_grads()))
+def test_mixed_floating_dtypes_are_refused_naming_the_argument(name, f):
+    x = _X.copy()
+    args, kwargs = SAMPLES[name](x)
+    bound = inspect.signature(f).bind(*args, **kwargs).arguments
+    for other in FLOATING.get(name, ()):
+        if not (hasattr(bound[other], "dtype") and np.issubdtype(bound[other].dtype, np.floating)):
+            continue  # integer labels (hinge, cosine) are any integer width
+        with pytest.raises(TypeError, match=rf"^{other} must have the dtype of \w+ \(float64\); "
+                                            r"got float32"):
+            _call(name, f, x, **{other: bound[other].astype(np.float32)})
+    if f.__name__.endswith("_grad"):
+        out = _call(lossbook.__dict__[name].__name__, lossbook.__dict__[name], x)
+        g32 = np.ones(np.shape(out), dtype=np.float32)
+        with pytest.raises(TypeError, match=r"^grad_output must have the dtype of \w+ \(float64\)"):
+            _call(name, f, x, grad_output=g32)
+        g = np.ones(np.shape(out))
+        _call(name, f, x, grad_output=g)  # its own dtype and the output's shape are accepted
+
+
+@pytest.mark.parametrize(("name", "f"), list(_with_grads()))
+def test_options_accept_numpy_scalars_and_refuse_non_bool_flags(name, f):
+    x = _X.copy()
+    expected = _call(name, f, x)
+    for option, param in inspect.signature(f).parameters.items():
+        default = param.default
+        if option in ("reduction", "grad_output") or default is inspect.Parameter.empty:
+            continue
+        _, kwargs = SAMPLES[name](x)
+        value = kwargs.get(option, default)
+        if isinstance(value, bool):
+            np.testing.assert_array_equal(_call(name, f, x, **{option: np.bool_(value)}), expected)
+            for bad in ("no", None, 1):
+                with pytest.raises(TypeError, match=rf"^{option} must be True or False; got"):
+                    _call(name, f, x, **{option: bad})
+        elif isinstance(value, int):
+            np.testing.assert_array_equal(_call(name, f, x, **{option: np.int64(value)}), expected)
+            with pytest.raises(TypeError, match=rf"^{option} must be an int; got"):
+                _call(name, f, x, **{option: float(value)})
+        elif isinstance(value, float):
+            np.testing.assert_array_equal(_call(name, f, x, **{option: np.float64(value)}),
+                                          expected)
+            with pytest.raises(TypeError, match=rf"^{option} must be a real number; got str"):
+                _call(name, f, x, **{option: "ab"})
+
+
+_VALUE_SETS = [
+    [1e308, -1e308, 1e-320, 0.0, 1.0, -1.0],
+    [np.inf, -np.inf, 0.0, 1.0, -1.0, 0.5],
+    [np.inf] * 6,
+    [-np.inf] * 6,
+    [0.0, 1.0, 0.0, 1.0, 0.0, 1.0],  # probabilities at 0 and 1 (BCE's gradient at p = 0)
+    [1e-320, 1.0 - 1e-16, 0.5, 1e-300, 1.0, 0.0],
+]
+
+
+@pytest.mark.parametrize(("name", "f"), list(_with_grads()))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_no_runtime_warning_on_finite_or_infinite_input(name, f, dtype):
+    """Every value either comes out (inf, NaN where the twin has them) or is refused by name:
+    NumPy's RuntimeWarnings (overflow, divide, invalid) never leak."""
+    for values in _VALUE_SETS:
+        with np.errstate(over="ignore"):
+            x = np.asarray(values, dtype=dtype)
+        for validate in (None, True):
+            changes = {} if validate is None or "validate" not in inspect.signature(f).parameters \
+                else {"validate": True}
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                try:
+                    _call(name, f, x, **changes)
+                except (ValueError, TypeError):
+                    pass  # a refusal that names its argument (the contract test checks those)
+
+
+def test_one_version_string():
+    # pyproject.toml reads the version from lossbook.__version__ (setuptools' dynamic attr)
+    import importlib.metadata
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "lossbook.__version__"}
+    assert importlib.metadata.version("lossbook") == lossbook.__version__

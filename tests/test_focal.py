@@ -620,3 +620,82 @@ def test_grad_output_against_autograd(reduction, gamma):
     for alpha in (None, 0.25, np.array([0.2, 0.5, 0.3])):
         assert_vjp(focal_loss, focal_loss_grad, x, y, gamma=gamma, alpha=alpha,
                    reduction=reduction)
+
+
+# --- the input contract and its edge cases -------------------------------------------------------
+
+
+def _target_grad(f, x, t, **options):
+    t = torch.tensor(t, dtype=torch.float64, requires_grad=True)
+    f(torch.tensor(x, dtype=torch.float64), t, **options).sum().backward()
+    return t.grad
+
+
+def test_sigmoid_focal_gradient_in_the_target_is_torchvision_s_at_hard_labels():
+    x, t = [0.3, -1.2, 2.0], [1.0, 0.0, 1.0]
+    ours = _target_grad(sigmoid_focal_loss, x, t)
+    theirs = _target_grad(torchvision_sigmoid_focal_loss, x, t)
+    torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=0)
+    assert [round(float(g), 3) for g in ours] == [-0.081, 0.09, -0.014]
+    for gamma in (0.0, 0.5, 2.0):  # no jump between t = 1 and t = 0.999999, or 0 and 1e-6
+        hard = _target_grad(sigmoid_focal_loss, x, t, gamma=gamma)
+        near = _target_grad(sigmoid_focal_loss, x, [1 - 1e-6, 1e-6, 1 - 1e-6], gamma=gamma)
+        torch.testing.assert_close(hard, near, rtol=1e-4, atol=1e-6)
+        torch.testing.assert_close(
+            hard, _target_grad(torchvision_sigmoid_focal_loss, x, t, gamma=gamma),
+            rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("t", [0.0, 1.0, 0.3])
+def test_sigmoid_focal_grad_at_the_largest_logits_is_finite_and_right(t):
+    # at x = 1e308, t = 0: ce = 1e308 times d log(1 - p_t)/dx = sigma(-x) = 0 is 0, not inf * 0
+    for x in (1e308, -1e308, np.finfo(np.float64).max):
+        g = sigmoid_focal_loss_grad(np.array([x]), np.array([t]), alpha=None, gamma=2.0)
+        # the limit: d loss / dx -> (1 - t) sigma(x) - t sigma(-x) = 1 - t or -t, times (1-p_t)^2
+        q = 1 - t if x > 0 else t  # 1 - p_t = t sigma(-x) + (1 - t) sigma(x)
+        assert float(g[0]) == pytest.approx(q**2 * ((1 - t) if x > 0 else -t), rel=1e-15)
+
+
+def test_focal_grad_is_zero_not_nan_when_every_target_is_ignored():
+    x = torch.tensor(np.random.default_rng(0).normal(size=(3, 4)), requires_grad=True)
+    y = torch.full((3,), -100)
+    hand = focal_loss_grad(x.detach(), y)
+    focal_loss(x, y).backward()  # the mean is 0 / 0 = NaN, as in PyTorch; its gradient is 0
+    assert torch.equal(hand, torch.zeros_like(hand)) and torch.equal(x.grad, hand)
+    from lossbook import cross_entropy_grad
+
+    assert torch.equal(cross_entropy_grad(x.detach(), y), hand)
+
+
+@pytest.mark.parametrize("logit", [8.0, 12.0, 30.0])
+def test_float16_focal_gradient_near_p_t_1_is_finite(logit):
+    # 1 - p_t = e^-logit is below float16's normal range (6.1e-5): the power is taken in log
+    # space there, with float16's own smallest normal (not float32's 2^-126)
+    x = torch.tensor([[logit, 0.0, -logit]], dtype=torch.float16, requires_grad=True)
+    y = torch.tensor([0])
+    hand = focal_loss_grad(x.detach(), y, gamma=0.5)
+    focal_loss(x, y, gamma=0.5).backward()
+    assert hand.dtype == torch.float16
+    assert bool(torch.isfinite(hand).all()) and bool(torch.isfinite(x.grad).all())
+    ref = focal_loss_grad(x.detach().double(), y, gamma=0.5)
+    torch.testing.assert_close(hand.double(), ref, rtol=2e-2, atol=1e-4)  # float16: 3 digits
+    torch.testing.assert_close(x.grad.double(), ref, rtol=2e-2, atol=1e-4)
+
+
+def test_uint8_targets_of_focal_loss_are_not_wrapped():
+    x = np.random.default_rng(3).normal(size=(2, 300))
+    for xs, target, wide in [
+        (x, np.array([156, 299], dtype=np.uint16), np.array([156, 299])),
+        (x, np.array([156, 255], dtype=np.uint8), np.array([156, 255])),
+        (torch.from_numpy(x), torch.tensor([156, 255], dtype=torch.uint8), torch.tensor([156, 255])),
+    ]:
+        for f in (focal_loss, focal_loss_grad):
+            got, expected = f(xs, target, reduction="none"), f(xs, wide, reduction="none")
+            assert (got == expected).all()
+
+
+def test_focal_options_accept_numpy_scalars():
+    expected = focal_loss(XC, YC)
+    assert float(focal_loss(XC, YC, ignore_index=np.int64(-100))) == float(expected)
+    assert float(focal_loss(XC, YC, gamma=np.float64(2.0))) == float(expected)
+    assert float(focal_loss(XC, YC, alpha=np.float32(1.0))) == float(expected)

@@ -395,3 +395,10 @@ def test_grad_output_against_autograd(ours, ours_grad, _twin, options, reduction
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=(3, 4)) * 3, rng.normal(size=(3, 4))
     assert_vjp(ours, ours_grad, x, y, reduction=reduction, **options)
+
+
+def test_overflow_gives_inf_without_a_numpy_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(mse_loss(np.array([1e200]), np.array([0.0]))) == math.inf
+        assert float(mse_loss_grad(np.array([1e308]), np.array([-1e308]))[0]) == math.inf
