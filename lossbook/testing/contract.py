@@ -24,8 +24,8 @@ scalars as the Python numbers they hold) and returns what breaks the contract, o
   naming the argument); where it returns, lossbook returns the same result (NaN where it is
   NaN, the same infinities, float64 tolerances elsewhere) or refuses naming the argument;
 * where lossbook differs from a twin that returns NaN or inf (or loses accuracy), the choice
-  must be listed in the family's ``DOCUMENTED`` (``Documented``) and quoted from the function's
-  docstring, and the listed outcome is held;
+  must be listed in the family's ``DOCUMENTED`` (``Documented``) and quoted from the docstring
+  of the loss or its gradient, and the listed outcome is held;
 * no NumPy RuntimeWarning leaks from a lossbook call.
 """
 
@@ -226,7 +226,11 @@ def _calls(case: Case, f: Callable[..., Any], registered: Mapping[str, Any],
                 else:  # integers for floats, floats for indices: the twin decides
                     yield build(label, name, backend, {name: value},
                                 {name: _canonical(value, ref)})
-        yield build(f"{name} as a Python list", name, "torch", {name: ref.tolist()}, None)
+        if name in positional or name == "grad_output":  # data: a list is refused
+            yield build(f"{name} as a Python list", name, "torch", {name: ref.tolist()}, None)
+        else:  # an array option (alpha may be a sequence, as in MONAI): the twin decides
+            yield build(f"{name} as a Python list", name, "torch", {name: ref.tolist()},
+                        {name: _canonical(ref)})
         if len(named) > 1:
             yield build(f"{name} as a NumPy array, the rest torch tensors", name, "torch",
                         {name: ref.copy()}, None)
@@ -372,9 +376,12 @@ def _compare(case: Case, call: Call, got: Any, expected: torch.Tensor,
         return (f"{where}: {mismatch}" + (" (the twin is not finite here: lossbook's choice must be"
                                           " documented and listed in DOCUMENTED)"
                                           if twin_nonfinite else ""))
-    doc = " ".join((inspect.getdoc(call.function) or "").split())
-    if " ".join(choice.phrase.split()) not in doc:
-        return f"{where}: the documented choice ({choice.phrase!r}) is not in {name}'s docstring"
+    # a loss and its gradient document themselves together: either docstring may state it
+    docs = " ".join(" ".join((inspect.getdoc(g) or "").split()) for g in (case.ours, case.grad)
+                    if g is not None)
+    if " ".join(choice.phrase.split()) not in docs:
+        return (f"{where}: the documented choice ({choice.phrase!r}) is not in the docstring of "
+                f"{case.name} or its gradient")
     outcome = ("nan" if bool(torch.isnan(a).any()) else "inf" if bool(torch.isinf(a).any())
                else "finite")
     if outcome != choice.outcome:

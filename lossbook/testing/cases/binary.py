@@ -56,4 +56,11 @@ CASES: list[Case] = [
 ]
 
 # lossbook's documented choices where it differs from a twin on a special value.
-DOCUMENTED: list[Documented] = []
+DOCUMENTED: list[Documented] = [
+    # PyTorch clamps log p at -100: at p = 5e-324 a soft target's term is 100 y, not 744 y
+    Documented("binary_cross_entropy", "input", "subnormal", "finite",
+               "clamps each log at -100, so any loss term above 100 is reported as 100"),
+    # -y / p at p = 5e-324 overflows: inf, where PyTorch's max(p(1 - p), 1e-12) gives 7e10
+    Documented("binary_cross_entropy_grad", "input", "subnormal", "inf",
+               "so its gradient is wrong for"),
+]

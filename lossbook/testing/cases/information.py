@@ -73,4 +73,8 @@ CASES: list[Case] = [
 ]
 
 # lossbook's documented choices where it differs from a twin on a special value.
-DOCUMENTED: list[Documented] = []
+DOCUMENTED: list[Documented] = [
+    # log_target=True, target = -inf: the term of a zero probability, 0 (PyTorch: 0 * -inf)
+    Documented("kl_div", "target", "-inf", "finite",
+               "lossbook gives the limit 0 of a zero-probability term"),
+]

@@ -108,4 +108,11 @@ CASES: list[Case] = [
 ]
 
 # lossbook's documented choices where it differs from a twin on a special value.
-DOCUMENTED: list[Documented] = []
+DOCUMENTED: list[Documented] = [
+    # a component at the largest float: the scaled norms stay finite where PyTorch's overflow
+    *(Documented("triplet_margin_loss", argument, value, "finite",
+                 "so it neither overflows nor underflows where the norm itself is representable")
+      for argument in ("anchor", "positive") for value in ("max", "-max")),
+    *(Documented("triplet_margin_loss_grad", "positive", value, "finite",
+                 "The ratio form never overflows.") for value in ("max", "-max")),
+]
