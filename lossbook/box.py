@@ -81,13 +81,13 @@ def _check(boxes1: Array, boxes2: Array, reduction: str, eps: float, validate: b
             f"boxes2 must have the dtype of boxes1 ({str(boxes1.dtype).removeprefix('torch.')}); "
             f"got {str(boxes2.dtype).removeprefix('torch.')}; cast one of them explicitly"
         )
+    check_non_empty(boxes1, "boxes1")
     if boxes1.ndim == 0 or int(boxes1.shape[-1]) != 4:
         raise ValueError(
             "boxes1 must hold boxes (x1, y1, x2, y2) along its last axis, shape (N, 4) or "
             f"(4,); got shape {shape_str(boxes1)}"
         )
     check_same_shape(boxes1, boxes2, ("boxes1", "boxes2"))
-    check_non_empty(boxes1, "boxes1")
     check_reduction(reduction)
     check_non_negative(eps, "eps")
     if not isinstance(validate, bool):
@@ -288,7 +288,7 @@ def _aspect_grad(xp: Any, boxes1: Array, dv_dt1: Array) -> tuple[Array, ...]:
     r = xp.maximum(w, h)
     r = xp.where(point, xp.ones_like(r), r)
     wr, hr = w / r, h / r
-    n = wr * wr + hr * hr
+    n = xp.where(point, xp.ones_like(r), wr * wr + hr * hr)  # in [1/2, 2] for a box
     dt_dw = dv_dt1 * hr / n / r
     dt_dh = -dv_dt1 * wr / n / r
     return (-dt_dw, -dt_dh, dt_dw, dt_dh)

@@ -27,6 +27,7 @@ FAMILIES = (
     "lossbook.focal",
     "lossbook.segmentation",
     "lossbook.embedding",
+    "lossbook.box",
 )
 
 
@@ -51,7 +52,11 @@ class Case:
     tags : frozenset of str
         Which generic rules apply: "elementwise" (input and target of one shape, so (N,1) vs
         (N,) must raise), "reduction" (takes reduction=), "float_input" (integer input must
-        raise TypeError), "non_empty" (empty input must raise ValueError).
+        raise TypeError), "non_empty" (empty input must raise ValueError), "frozen_term" (the
+        gradient holds a term of the loss constant, as the loss's definition says: CIoU's
+        alpha, computed under no_grad by torchvision; finite differences of the loss are then
+        not its gradient, so the generic gradcheck does not apply and the family's test file
+        runs gradcheck against the loss with that term frozen).
     rtol, atol : float, optional
         Looser tolerances, each with a comment at the entry saying why.
     """
@@ -738,6 +743,184 @@ EMBEDDING: list[Case] = [
          tags=frozenset({"reduction", "non_empty"})),
 ]
 
+# --- box regression (lossbook/box.py) -----------------------------------------------------------
+import torch as _box_torch  # noqa: E402
+
+from lossbook import box as _box  # noqa: E402
+
+# torchvision's box losses, reproduced: torchvision has no wheel for the pinned torch here.
+# Copied line for line from pytorch/vision main (https://github.com/pytorch/vision, read at the
+# versions of torchvision/ops/_utils.py, giou_loss.py, diou_loss.py and ciou_loss.py that carry
+# the "Check reduction option" block, 2023-2025), with torchvision's logging and reduction
+# ValueError left out; ``validate`` is accepted and ignored.
+
+
+def _tv_upcast_non_float(t):
+    """torchvision/ops/_utils.py: float16 and bfloat16 boxes are computed in float32."""
+    if t.dtype not in (_box_torch.float32, _box_torch.float64):
+        return t.float()
+    return t
+
+
+def _tv_loss_inter_union(boxes1, boxes2):
+    """torchvision/ops/_utils.py ``_loss_inter_union``."""
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    # Intersection keypoints
+    xkis1 = _box_torch.max(x1, x1g)
+    ykis1 = _box_torch.max(y1, y1g)
+    xkis2 = _box_torch.min(x2, x2g)
+    ykis2 = _box_torch.min(y2, y2g)
+    intsctk = _box_torch.zeros_like(x1)
+    mask = (ykis2 > ykis1) & (xkis2 > xkis1)
+    intsctk[mask] = (xkis2[mask] - xkis1[mask]) * (ykis2[mask] - ykis1[mask])
+    unionk = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intsctk
+    return intsctk, unionk
+
+
+def _tv_reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean() if loss.numel() > 0 else 0.0 * loss.sum()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def torchvision_box_iou_loss(boxes1, boxes2, *, reduction="none", eps=1e-7, validate=True):
+    """1 - IoU as the first lines of torchvision's ``generalized_box_iou_loss`` compute it
+    (torchvision has no plain IoU loss)::
+
+        intsctk, unionk = _loss_inter_union(boxes1, boxes2)
+        iouk = intsctk / (unionk + eps)
+    """
+    boxes1 = _tv_upcast_non_float(boxes1)
+    boxes2 = _tv_upcast_non_float(boxes2)
+    intsctk, unionk = _tv_loss_inter_union(boxes1, boxes2)
+    iouk = intsctk / (unionk + eps)
+    return _tv_reduce(1 - iouk, reduction)
+
+
+def torchvision_generalized_box_iou_loss(boxes1, boxes2, *, reduction="none", eps=1e-7,
+                                         validate=True):
+    """torchvision/ops/giou_loss.py ``generalized_box_iou_loss`` (from fvcore)."""
+    boxes1 = _tv_upcast_non_float(boxes1)
+    boxes2 = _tv_upcast_non_float(boxes2)
+    intsctk, unionk = _tv_loss_inter_union(boxes1, boxes2)
+    iouk = intsctk / (unionk + eps)
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    # smallest enclosing box
+    xc1 = _box_torch.min(x1, x1g)
+    yc1 = _box_torch.min(y1, y1g)
+    xc2 = _box_torch.max(x2, x2g)
+    yc2 = _box_torch.max(y2, y2g)
+    area_c = (xc2 - xc1) * (yc2 - yc1)
+    miouk = iouk - ((area_c - unionk) / (area_c + eps))
+    loss = 1 - miouk
+    return _tv_reduce(loss, reduction)
+
+
+def _tv_diou_iou_loss(boxes1, boxes2, eps=1e-7):
+    """torchvision/ops/diou_loss.py ``_diou_iou_loss``."""
+    intsct, union = _tv_loss_inter_union(boxes1, boxes2)
+    iou = intsct / (union + eps)
+    # smallest enclosing box
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    xc1 = _box_torch.min(x1, x1g)
+    yc1 = _box_torch.min(y1, y1g)
+    xc2 = _box_torch.max(x2, x2g)
+    yc2 = _box_torch.max(y2, y2g)
+    # The diagonal distance of the smallest enclosing box squared
+    diagonal_distance_squared = ((xc2 - xc1) ** 2) + ((yc2 - yc1) ** 2) + eps
+    # centers of boxes
+    x_p = (x2 + x1) / 2
+    y_p = (y2 + y1) / 2
+    x_g = (x1g + x2g) / 2
+    y_g = (y1g + y2g) / 2
+    # The distance between boxes' centers squared.
+    centers_distance_squared = ((x_p - x_g) ** 2) + ((y_p - y_g) ** 2)
+    loss = 1 - iou + (centers_distance_squared / diagonal_distance_squared)
+    return loss, iou
+
+
+def torchvision_distance_box_iou_loss(boxes1, boxes2, *, reduction="none", eps=1e-7,
+                                      validate=True):
+    """torchvision/ops/diou_loss.py ``distance_box_iou_loss`` (from detectron2)."""
+    boxes1 = _tv_upcast_non_float(boxes1)
+    boxes2 = _tv_upcast_non_float(boxes2)
+    loss, _ = _tv_diou_iou_loss(boxes1, boxes2, eps)
+    return _tv_reduce(loss, reduction)
+
+
+def torchvision_complete_box_iou_loss(boxes1, boxes2, *, reduction="none", eps=1e-7,
+                                      validate=True):
+    """torchvision/ops/ciou_loss.py ``complete_box_iou_loss`` (from detectron2).
+
+    As in torchvision, ``eps`` reaches only alpha: ``_diou_iou_loss(boxes1, boxes2)`` is called
+    with its default eps (lossbook uses ``eps`` everywhere; the two agree at eps = 1e-7).
+    """
+    boxes1 = _tv_upcast_non_float(boxes1)
+    boxes2 = _tv_upcast_non_float(boxes2)
+    diou_loss, iou = _tv_diou_iou_loss(boxes1, boxes2)
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    # width and height of boxes
+    w_pred = x2 - x1
+    h_pred = y2 - y1
+    w_gt = x2g - x1g
+    h_gt = y2g - y1g
+    v = (4 / (_box_torch.pi**2)) * _box_torch.pow(
+        (_box_torch.atan(w_gt / h_gt) - _box_torch.atan(w_pred / h_pred)), 2)
+    with _box_torch.no_grad():
+        alpha = v / (1 - iou + v + eps)
+    loss = diou_loss + alpha * v
+    return _tv_reduce(loss, reduction)
+
+
+def _box_pairs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Twelve (N, 4) pairs, three of each kind: overlapping, one inside the other, apart along
+    one axis, apart diagonally. Coordinates are drawn from a continuous law, so no two tie and
+    no overlap is exactly 0 (the kinks of max, min and the intersection's mask)."""
+    def boxes(n, lo, hi, size):
+        xy = rng.uniform(lo, hi, size=(n, 2))
+        return np.concatenate([xy, xy + rng.uniform(*size, size=(n, 2))], axis=1)
+
+    target = boxes(12, -5.0, 5.0, (1.0, 4.0))
+    w, h = target[:, 2] - target[:, 0], target[:, 3] - target[:, 1]
+    pred = np.empty_like(target)
+    pred[:3] = target[:3] + rng.uniform(-0.4, 0.4, size=(3, 4)) * np.stack([w, h, w, h], 1)[:3]
+    inner = rng.uniform(0.1, 0.4, size=(3, 4)) * np.stack([w, h, -w, -h], 1)[3:6]
+    pred[3:6] = target[3:6] + inner
+    gap = rng.uniform(0.2, 2.0, size=3)
+    pred[6:9] = target[6:9] + np.stack([w[6:9] + gap, 0.3 * h[6:9], w[6:9] + gap + 1.5,
+                                        0.3 * h[6:9] + 0.8], 1)
+    pred[9:] = target[9:] + np.stack([w[9:] + gap, h[9:] + gap, w[9:] + gap + 2.0,
+                                      h[9:] + gap + 0.5], 1)
+    return pred, target
+
+
+_BOX_OPTIONS = [*_reductions(), *_reductions(eps=0.0), *_reductions(eps=1e-3)]
+_BOX_TAGS = frozenset({"reduction", "float_input", "non_empty"})
+
+BOX: list[Case] = [
+    Case(_box.box_iou_loss, torchvision_box_iou_loss, _box_pairs,
+         grad=_box.box_iou_loss_grad, options=_BOX_OPTIONS, tags=_BOX_TAGS),
+    Case(_box.generalized_box_iou_loss, torchvision_generalized_box_iou_loss, _box_pairs,
+         grad=_box.generalized_box_iou_loss_grad, options=_BOX_OPTIONS, tags=_BOX_TAGS),
+    Case(_box.distance_box_iou_loss, torchvision_distance_box_iou_loss, _box_pairs,
+         grad=_box.distance_box_iou_loss_grad, options=_BOX_OPTIONS, tags=_BOX_TAGS),
+    # torchvision's CIoU passes eps to alpha only (its docstring above): registered at the
+    # default eps, where the two definitions agree; tests/test_box.py covers other eps.
+    Case(_box.complete_box_iou_loss, torchvision_complete_box_iou_loss, _box_pairs,
+         grad=_box.complete_box_iou_loss_grad, options=_reductions(),
+         tags=_BOX_TAGS | {"frozen_term"}),
+    Case(_box.complete_box_iou_loss, torchvision_complete_box_iou_loss,
+         lambda rng: tuple(b[4] for b in _box_pairs(rng)),  # one (4,) pair: a 0-d loss
+         grad=_box.complete_box_iou_loss_grad, options=_reductions(),
+         tags=_BOX_TAGS | {"frozen_term"}),
+]
+
 CASES: list[Case] = [
-    *INFORMATION, *CLASSIFICATION, *BINARY, *REGRESSION, *FOCAL, *SEGMENTATION, *EMBEDDING,
+    *INFORMATION, *CLASSIFICATION, *BINARY, *REGRESSION, *FOCAL, *SEGMENTATION, *EMBEDDING, *BOX,
 ]
