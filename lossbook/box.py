@@ -46,10 +46,13 @@ accuracy where torchvision's ``1 - iou`` cancels.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any, NamedTuple
 
-from lossbook._array import Array, float_input, namespace
+import numpy as np
+
+from lossbook._array import Array, float_input, is_torch, namespace
 from lossbook._math import _detach
 from lossbook._reduction import check_reduction, reduce
 from lossbook._upstream import reduce_grad
@@ -95,6 +98,7 @@ def _check(boxes1: Array, boxes2: Array, reduction: str, eps: float, validate: b
     if validate:
         for name, boxes in (("boxes1", boxes1), ("boxes2", boxes2)):
             _check_boxes(xp, boxes, name)
+        _check_span(xp, boxes1, boxes2)
     return xp
 
 
@@ -112,19 +116,40 @@ def _check_boxes(xp: Any, boxes: Array, name: str) -> None:
         )
 
 
+def _check_span(xp: Any, boxes1: Array, boxes2: Array) -> None:
+    """The enclosing box's width and height must be finite numbers of the dtype.
+
+    hi/2 - lo/2 cannot overflow, and hi - lo is twice it exactly, so this is the test.
+    """
+    largest = float(xp.finfo(boxes1.dtype).max)
+    for lo, hi in ((0, 2), (1, 3)):
+        low = xp.minimum(boxes1[..., lo], boxes2[..., lo])
+        high = xp.maximum(boxes1[..., hi], boxes2[..., hi])
+        ok = high / 2 - low / 2 <= largest / 2
+        if not bool(xp.all(ok)):
+            first = int(xp.nonzero(xp.logical_not(xp.reshape(ok, (-1,))))[0][0])
+            raise ValueError(
+                f"boxes1 and boxes2 must lie within a span of {largest:.4g} (the largest "
+                f"{str(boxes1.dtype).removeprefix('torch.')}) along each axis; the pair at flat "
+                f"index {first} spans {float(xp.reshape(low, (-1,))[first]):g} to "
+                f"{float(xp.reshape(high, (-1,))[first]):g}"
+            )
+
+
 # --- geometry ---------------------------------------------------------------------------------
 
 
 class _Axis(NamedTuple):
     """One axis (x or y) of a pair of boxes [a1, a2] and [b1, b2].
 
-    Lengths are divided by ``s``, the enclosing extent max(a2, b2) - min(a1, b1) (1 where that
-    is 0), so their products stay within [0, 1] and cannot overflow.
+    Lengths are divided by ``s``, the enclosing extent max(a2, b2) - min(a1, b1) or ``floor``
+    if that is smaller (:func:`_floor`), so their products stay within [0, 1] and cannot
+    overflow.
     """
 
-    s: Array  # the enclosing extent, 1 where it is 0
+    s: Array  # the enclosing extent, at least the floor
     extent: Array  # the enclosing extent (not divided)
-    c: Array  # extent / s: 1, or 0 for a zero extent
+    c: Array  # extent / s: 1, or less for an extent below the floor
     i: Array  # signed overlap min(a2, b2) - max(a1, b1), over s (negative: a gap)
     len1: Array  # a2 - a1, over s
     len2: Array  # b2 - b1, over s
@@ -137,13 +162,26 @@ class _Axis(NamedTuple):
     c_hi: Array  # d max(a2, b2) / d a2
 
 
-def _axis(xp: Any, a1: Array, a2: Array, b1: Array, b2: Array) -> _Axis:
+def _floor(xp: Any, dtype: Any, eps: float) -> float:
+    """The smallest scale lengths are divided by.
+
+    Any scale gives the same losses up to rounding (every length is divided by it, and eps by
+    its square); this floor keeps the scaled eps, eps / s^2, below 2^14 (no overflow for boxes
+    of any size, down to a point) and s a normal number of the dtype.
+    """
+    return max(math.sqrt(eps) / 128, float(xp.finfo(dtype).smallest_normal))
+
+
+def _at_least(xp: Any, x: Array, floor: float) -> Array:
+    return xp.where(x > floor, x, xp.full_like(x, floor))
+
+
+def _axis(xp: Any, a1: Array, a2: Array, b1: Array, b2: Array, floor: float) -> _Axis:
     zero = xp.zeros_like(a1)
     one = xp.ones_like(a1)
     lo_gap, hi_gap = a1 - b1, a2 - b2
     extent = xp.maximum(a2, b2) - xp.minimum(a1, b1)
-    positive = extent > 0
-    s = xp.where(positive, extent, one)
+    s = _at_least(xp, extent, floor)
     half = one / 2
 
     def tie(wins: Array, same: Array) -> Array:
@@ -152,13 +190,13 @@ def _axis(xp: Any, a1: Array, a2: Array, b1: Array, b2: Array) -> _Axis:
     return _Axis(
         s=s,
         extent=extent,
-        c=xp.where(positive, one, zero),
+        c=extent / s,
         i=(xp.minimum(a2, b2) - xp.maximum(a1, b1)) / s,
         len1=(a2 - a1) / s,
         len2=(b2 - b1) / s,
         out1=(xp.maximum(-lo_gap, zero) + xp.maximum(hi_gap, zero)) / s,
         out2=(xp.maximum(lo_gap, zero) + xp.maximum(-hi_gap, zero)) / s,
-        centre=(lo_gap + hi_gap) / 2,
+        centre=lo_gap / 2 + hi_gap / 2,
         t_lo=tie(a1 > b1, a1 == b1),
         t_hi=tie(a2 < b2, a2 == b2),
         c_lo=tie(a1 < b1, a1 == b1),
@@ -186,8 +224,9 @@ class _Overlap(NamedTuple):
 
 
 def _overlap(xp: Any, boxes1: Array, boxes2: Array, eps: float) -> _Overlap:
-    x = _axis(xp, boxes1[..., 0], boxes1[..., 2], boxes2[..., 0], boxes2[..., 2])
-    y = _axis(xp, boxes1[..., 1], boxes1[..., 3], boxes2[..., 1], boxes2[..., 3])
+    floor = _floor(xp, boxes1.dtype, eps)
+    x = _axis(xp, boxes1[..., 0], boxes1[..., 2], boxes2[..., 0], boxes2[..., 2], floor)
+    y = _axis(xp, boxes1[..., 1], boxes1[..., 3], boxes2[..., 1], boxes2[..., 3], floor)
     zero, one = xp.zeros_like(x.i), xp.ones_like(x.i)
     overlap = xp.logical_and(x.i > 0, y.i > 0)
     product = x.i * y.i
@@ -212,7 +251,7 @@ def _overlap(xp: Any, boxes1: Array, boxes2: Array, eps: float) -> _Overlap:
 def _centres(xp: Any, o: _Overlap, eps: float) -> tuple[Array, Array, Array]:
     """DIoU's penalty rho^2 / (c^2 + eps), its denominator and the common scale m = max extent."""
     m = xp.maximum(o.x.extent, o.y.extent)
-    sm = xp.where(m > 0, m, xp.ones_like(m))
+    sm = _at_least(xp, m, _floor(xp, m.dtype, eps))
     dx, dy = o.x.centre / sm, o.y.centre / sm
     cw, ch = o.x.extent / sm, o.y.extent / sm
     den = cw * cw + ch * ch + (eps / sm) / sm
@@ -241,6 +280,12 @@ def _aspect(xp: Any, boxes1: Array, boxes2: Array) -> tuple[Array, Array, Array]
 
 
 # --- gradients --------------------------------------------------------------------------------
+
+
+def _overflow_to_inf(x: Array) -> Any:
+    """Let NumPy overflow to inf without a warning: a gradient whose true size exceeds the dtype
+    (1/eps = 1e7 at a zero-width enclosing box, beyond float16's 65504) is +-inf, as in torch."""
+    return contextlib.nullcontext() if is_torch(x) else np.errstate(over="ignore")
 
 
 def _stack(xp: Any, gx1: Array, gy1: Array, gx2: Array, gy2: Array) -> Array:
@@ -463,8 +508,9 @@ def box_iou_loss_grad(
     -0.333333
     """
     xp = _check(boxes1, boxes2, reduction, eps, validate)
-    o = _overlap(xp, boxes1, boxes2, eps)
-    return _finish(xp, _iou_grad(xp, o), boxes1, reduction, grad_output)
+    with _overflow_to_inf(boxes1):
+        o = _overlap(xp, boxes1, boxes2, eps)
+        return _finish(xp, _iou_grad(xp, o), boxes1, reduction, grad_output)
 
 
 def generalized_box_iou_loss(
@@ -600,9 +646,10 @@ def generalized_box_iou_loss_grad(
     -0.333333
     """
     xp = _check(boxes1, boxes2, reduction, eps, validate)
-    o = _overlap(xp, boxes1, boxes2, eps)
-    parts = tuple(a + b for a, b in zip(_iou_grad(xp, o), _giou_penalty_grad(xp, o), strict=True))
-    return _finish(xp, parts, boxes1, reduction, grad_output)
+    with _overflow_to_inf(boxes1):
+        o = _overlap(xp, boxes1, boxes2, eps)
+        parts = tuple(a + b for a, b in zip(_iou_grad(xp, o), _giou_penalty_grad(xp, o), strict=True))
+        return _finish(xp, parts, boxes1, reduction, grad_output)
 
 
 def distance_box_iou_loss(
@@ -729,11 +776,12 @@ def distance_box_iou_loss_grad(
     0.078125
     """
     xp = _check(boxes1, boxes2, reduction, eps, validate)
-    o = _overlap(xp, boxes1, boxes2, eps)
-    penalty, den, sm = _centres(xp, o, eps)
-    parts = tuple(a + b for a, b in zip(_iou_grad(xp, o), _centre_grad(xp, o, penalty, den, sm),
-                                        strict=True))
-    return _finish(xp, parts, boxes1, reduction, grad_output)
+    with _overflow_to_inf(boxes1):
+        o = _overlap(xp, boxes1, boxes2, eps)
+        penalty, den, sm = _centres(xp, o, eps)
+        parts = tuple(a + b for a, b in zip(_iou_grad(xp, o), _centre_grad(xp, o, penalty, den, sm),
+                                            strict=True))
+        return _finish(xp, parts, boxes1, reduction, grad_output)
 
 
 def complete_box_iou_loss(
@@ -880,13 +928,14 @@ def complete_box_iou_loss_grad(
     0.163341
     """
     xp = _check(boxes1, boxes2, reduction, eps, validate)
-    o = _overlap(xp, boxes1, boxes2, eps)
-    penalty, den, sm = _centres(xp, o, eps)
-    v, dv_dt1, _ = _aspect(xp, boxes1, boxes2)
-    alpha = _ciou_alpha(xp, o, v, eps)
-    parts = tuple(a + b + alpha * c for a, b, c in zip(
-        _iou_grad(xp, o), _centre_grad(xp, o, penalty, den, sm), _aspect_grad(xp, boxes1, dv_dt1),
-        strict=True))
-    return _finish(xp, parts, boxes1, reduction, grad_output)
+    with _overflow_to_inf(boxes1):
+        o = _overlap(xp, boxes1, boxes2, eps)
+        penalty, den, sm = _centres(xp, o, eps)
+        v, dv_dt1, _ = _aspect(xp, boxes1, boxes2)
+        alpha = _ciou_alpha(xp, o, v, eps)
+        parts = tuple(a + b + alpha * c for a, b, c in zip(
+            _iou_grad(xp, o), _centre_grad(xp, o, penalty, den, sm), _aspect_grad(xp, boxes1, dv_dt1),
+            strict=True))
+        return _finish(xp, parts, boxes1, reduction, grad_output)
 
 
