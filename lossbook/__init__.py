@@ -57,6 +57,16 @@ from lossbook.focal import (
     sigmoid_focal_loss,
     sigmoid_focal_loss_grad,
 )
+from lossbook.hinge import (
+    multi_margin_loss,
+    multi_margin_loss_grad,
+    multilabel_margin_loss,
+    multilabel_margin_loss_grad,
+    multilabel_soft_margin_loss,
+    multilabel_soft_margin_loss_grad,
+    soft_margin_loss,
+    soft_margin_loss_grad,
+)
 from lossbook.information import (
     cross_entropy_between,
     cross_entropy_between_grad,
@@ -143,6 +153,12 @@ __all__ = [
     "margin_ranking_loss_grad",
     "mse_loss",
     "mse_loss_grad",
+    "multi_margin_loss",
+    "multi_margin_loss_grad",
+    "multilabel_margin_loss",
+    "multilabel_margin_loss_grad",
+    "multilabel_soft_margin_loss",
+    "multilabel_soft_margin_loss_grad",
     "nll_loss",
     "nll_loss_grad",
     "savefig",
@@ -151,6 +167,8 @@ __all__ = [
     "sigmoid_focal_loss_grad",
     "smooth_l1_loss",
     "smooth_l1_loss_grad",
+    "soft_margin_loss",
+    "soft_margin_loss_grad",
     "softmax",
     "softmax_grad",
     "surprisal",

@@ -28,6 +28,7 @@ FAMILIES = (
     "lossbook.segmentation",
     "lossbook.embedding",
     "lossbook.box",
+    "lossbook.hinge",
 )
 
 
@@ -921,6 +922,96 @@ BOX: list[Case] = [
          tags=_BOX_TAGS | {"frozen_term"}),
 ]
 
+# --- multi-class hinge (lossbook/hinge.py) ----------------------------------------------------
+import torch.nn.functional as _hinge_F  # noqa: E402
+
+from lossbook import hinge as _hinge_mod  # noqa: E402
+
+_HINGE_MARGINS = (0.0, 0.5, 1.0)  # every margin tested: the hinge's kinks sit at z = 0
+
+
+def _away_from_kinks(rng: np.random.Generator, draw, kinks) -> tuple[np.ndarray, ...]:
+    """Draw until every hinge argument the inputs give is 0.05 or more away from 0."""
+    while True:
+        inputs = draw(rng)
+        if min(np.abs(z).min() for z in kinks(*inputs)) > 0.05:
+            return inputs
+
+
+def _multi_margin_inputs(rng: np.random.Generator, n: int | None = 6) -> tuple[np.ndarray, ...]:
+    """Scores (6, 5) (or (5,)) and class indices; z = m - x_y + x_j away from 0 for every m
+    tested, with both signs of z present."""
+    def draw(rng):
+        x = rng.normal(0.0, 1.5, size=(5,) if n is None else (n, 5))
+        y = rng.integers(0, 5, size=() if n is None else (n,))
+        return x, y
+
+    def kinks(x, y):
+        xs, ys = np.atleast_2d(x), np.atleast_1d(y)
+        d = xs - xs[np.arange(len(ys)), ys][:, None]
+        others = np.arange(5)[None, :] != ys[:, None]
+        return [(m + d)[others] for m in _HINGE_MARGINS]
+
+    return _away_from_kinks(rng, draw, kinks)
+
+
+def _multilabel_inputs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Scores (5, 4) and label lists padded with -1: two labels, one label repeated, none,
+    all four, and entries after the -1 that must be ignored; 1 - x_j + x_i away from 0."""
+    target = np.array([[3, 0, -1, 1], [1, 1, -1, 0], [-1, 2, 2, 2], [0, 1, 2, 3], [2, -1, -1, -1]])
+
+    def draw(rng):
+        return rng.normal(0.0, 1.5, size=(5, 4)), target
+
+    def kinks(x, y):
+        return [1 - x[:, :, None] + x[:, None, :]]
+
+    return _away_from_kinks(rng, draw, kinks)
+
+
+def _soft_margin_inputs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    return 3.0 * rng.normal(size=(4, 5)), rng.choice([-1.0, 1.0], size=(4, 5))
+
+
+def _multilabel_soft_inputs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Logits (2, 3, 4) (classes last) and targets: hard 0/1 labels and soft ones."""
+    target = rng.uniform(0.05, 0.95, size=(2, 3, 4))
+    hard = rng.random(size=target.shape) < 0.5
+    return 3.0 * rng.normal(size=(2, 3, 4)), np.where(hard, np.round(target), target)
+
+
+_HINGE_W5 = np.array([0.5, 1.0, 2.0, 0.25, 1.5])
+_HINGE_TAGS = frozenset({"reduction", "float_input", "non_empty"})
+
+HINGE: list[Case] = [
+    Case(_hinge_mod.multi_margin_loss, _hinge_F.multi_margin_loss, _multi_margin_inputs,
+         grad=_hinge_mod.multi_margin_loss_grad,
+         options=[*_reductions(), *_reductions(p=2), *_reductions(margin=0.0),
+                  *_reductions(margin=0.5, weight=_HINGE_W5),
+                  *_reductions(p=2, margin=0.5, weight=_HINGE_W5)],
+         tags=_HINGE_TAGS),
+    Case(_hinge_mod.multi_margin_loss, _hinge_F.multi_margin_loss,
+         lambda rng: _multi_margin_inputs(rng, None),  # (C,) scores, a 0-d target
+         grad=_hinge_mod.multi_margin_loss_grad,
+         options=[*_reductions(), *_reductions(p=2, weight=_HINGE_W5)], tags=_HINGE_TAGS),
+    Case(_hinge_mod.multilabel_margin_loss, _hinge_F.multilabel_margin_loss, _multilabel_inputs,
+         grad=_hinge_mod.multilabel_margin_loss_grad, options=_reductions(),
+         tags=_HINGE_TAGS | {"elementwise"}),
+    Case(_hinge_mod.multilabel_margin_loss, _hinge_F.multilabel_margin_loss,
+         lambda rng: tuple(a[0] for a in _multilabel_inputs(rng)),  # (C,) scores
+         grad=_hinge_mod.multilabel_margin_loss_grad, options=_reductions(),
+         tags=_HINGE_TAGS | {"elementwise"}),
+    Case(_hinge_mod.soft_margin_loss, _hinge_F.soft_margin_loss, _soft_margin_inputs,
+         grad=_hinge_mod.soft_margin_loss_grad, options=_reductions(),
+         tags=_HINGE_TAGS | {"elementwise"}),
+    Case(_hinge_mod.multilabel_soft_margin_loss, _hinge_F.multilabel_soft_margin_loss,
+         _multilabel_soft_inputs, grad=_hinge_mod.multilabel_soft_margin_loss_grad,
+         options=[*_reductions(), *_reductions(weight=np.array([0.5, 1.0, 2.0, 0.0])),
+                  *_reductions(weight=np.linspace(0.2, 1.8, 12).reshape(3, 4))],
+         tags=_HINGE_TAGS | {"elementwise"}),
+]
+
 CASES: list[Case] = [
     *INFORMATION, *CLASSIFICATION, *BINARY, *REGRESSION, *FOCAL, *SEGMENTATION, *EMBEDDING, *BOX,
+    *HINGE,
 ]
