@@ -309,8 +309,8 @@ def multi_margin_loss_grad(
     d = d * scale[..., None]
     g = d - xp.where(onehot, xp.sum(d, axis=-1, keepdims=True), xp.zeros_like(d))
     up = reduce_grad(xp, tuple(target.shape), reduction, grad_output, like=input)
-    if not isinstance(up, float):
-        up = xp.reshape(up, tuple(input.shape[:-1]))
+    if reduction == "none" and not isinstance(up, float):
+        up = xp.reshape(up, tuple(input.shape[:-1]))  # a (1,) target of (C,) scores
     return g * _per_row(xp, up)
 
 
