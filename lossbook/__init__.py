@@ -81,6 +81,7 @@ from lossbook.information import (
     surprisal,
     surprisal_grad,
 )
+from lossbook.perceptual import feature_loss, feature_loss_grad
 from lossbook.plotting import savefig, use_style
 from lossbook.regression import (
     huber_loss,
@@ -125,6 +126,8 @@ __all__ = [
     "distance_box_iou_loss_grad",
     "entropy",
     "entropy_grad",
+    "feature_loss",
+    "feature_loss_grad",
     "focal_loss",
     "focal_loss_grad",
     "generalized_box_iou_loss",

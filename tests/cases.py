@@ -1011,6 +1011,86 @@ HINGE: list[Case] = [
          tags=_HINGE_TAGS | {"elementwise"}),
 ]
 
+# --- perceptual (lossbook/perceptual.py) --------------------------------------------------------
+# feature_loss takes lists of feature maps, one per layer, which ``compare`` and the generic
+# rules (written for array arguments) cannot pass: its cases are kept here, outside CASES, and
+# tests/test_perceptual.py runs them on the three backends with a list-aware comparison.
+import torch as _perc_torch  # noqa: E402
+
+from lossbook import perceptual as _perceptual  # noqa: E402
+
+
+def lpips_normalize_tensor(in_feat, eps=1e-10):
+    """LPIPS's ``normalize_tensor`` (richzhang/PerceptualSimilarity, lpips/__init__.py)::
+
+        norm_factor = torch.sqrt(torch.sum(in_feat**2,dim=1,keepdim=True))
+        return in_feat/(norm_factor+eps)
+    """
+    norm_factor = _perc_torch.sqrt(_perc_torch.sum(in_feat**2, dim=1, keepdim=True))
+    return in_feat / (norm_factor + eps)
+
+
+def torch_feature_loss(features_input, features_target, *, weights=None, p=2, normalize=False,
+                       eps=1e-10, reduction="mean", validate=True):
+    """The weighted feature distance written directly in PyTorch: per layer, LPIPS's
+    ``normalize_tensor`` if asked, then ``F.mse_loss`` (p = 2, Johnson et al. 2016's feature
+    reconstruction loss, 1/(C H W) ||phi(x) - phi(y)||^2) or ``F.l1_loss`` (p = 1) per sample,
+    times the layer's weight (per channel for an array), summed over layers."""
+    import torch.nn.functional as F
+
+    total = 0
+    for layer, (a, b) in enumerate(zip(features_input, features_target, strict=True)):
+        if normalize:
+            a, b = lpips_normalize_tensor(a, eps), lpips_normalize_tensor(b, eps)
+        distance = F.mse_loss if p == 2 else F.l1_loss
+        per_element = distance(a, b, reduction="none")
+        w = 1.0 if weights is None else weights[layer]
+        if isinstance(w, _perc_torch.Tensor):
+            w = w.reshape(1, -1, *([1] * (a.dim() - 2)))
+        total = total + (per_element * w).flatten(1).mean(dim=1)
+    if reduction == "mean":
+        return total.mean()
+    if reduction == "sum":
+        return total.sum()
+    return total
+
+
+def lpips_distance(features0, features1, lin_weights):
+    """LPIPS's distance from given features (richzhang/PerceptualSimilarity, lpips/lpips.py,
+    ``LPIPS.forward`` with ``lpips=True, spatial=False``): normalize_tensor, squared difference,
+    the 1x1 ``NetLinLayer`` convolution (no bias) with weights ``lin_weights[l]`` of shape
+    (C_l,), ``spatial_average`` (mean over H, W), summed over the layers. Shape (N, 1, 1, 1)."""
+    import torch.nn.functional as F
+
+    val = 0
+    for f0, f1, w in zip(features0, features1, lin_weights, strict=True):
+        diff = (lpips_normalize_tensor(f0) - lpips_normalize_tensor(f1)) ** 2
+        res = F.conv2d(diff, w.reshape(1, -1, 1, 1)).mean([2, 3], keepdim=True)
+        val = val + res
+    return val
+
+
+def _feature_maps(rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Three layers of one batch of 3: (3, 4, 5, 6), (3, 8, 2, 3) and a pooled (3, 5); the
+    targets nearby, so no difference is exactly 0 (the kink of p = 1)."""
+    shapes = [(3, 4, 5, 6), (3, 8, 2, 3), (3, 5)]
+    features = [rng.normal(size=s) for s in shapes]
+    targets = [f + rng.choice([-1.0, 1.0], size=f.shape) * rng.uniform(0.05, 1.0, size=f.shape)
+               for f in features]
+    return features, targets
+
+
+_PERC_WEIGHTS = [0.5, np.linspace(0.0, 2.0, 8), 2.0]
+
+PERCEPTUAL: list[Case] = [
+    Case(_perceptual.feature_loss, torch_feature_loss, _feature_maps,
+         grad=_perceptual.feature_loss_grad,
+         options=[*_reductions(), *_reductions(p=1), *_reductions(weights=_PERC_WEIGHTS),
+                  *_reductions(normalize=True), *_reductions(normalize=True, p=1),
+                  *_reductions(normalize=True, weights=_PERC_WEIGHTS, eps=0.0)],
+         tags=frozenset({"reduction"})),
+]
+
 CASES: list[Case] = [
     *INFORMATION, *CLASSIFICATION, *BINARY, *REGRESSION, *FOCAL, *SEGMENTATION, *EMBEDDING, *BOX,
     *HINGE,
