@@ -500,6 +500,11 @@ def box_iou_loss_grad(
     --------
     box_iou_loss : the loss.
 
+    References
+    ----------
+    .. [1] torchvision, ``torchvision/ops/_utils.py`` (``_loss_inter_union``), whose autograd
+       gradient this equals, https://github.com/pytorch/vision.
+
     Examples
     --------
     >>> import numpy as np
@@ -531,21 +536,9 @@ def generalized_box_iou_loss(
 
     Parameters
     ----------
-    boxes1 : array
-        Boxes :math:`(x_1, y_1, x_2, y_2)` along the last axis, shape (N, 4) or (4,) (any
-        leading axes), real floating: usually the prediction.
-    boxes2 : array
-        Boxes of the same shape, library and dtype: usually the target.
-    reduction : {"none", "mean", "sum"}
-        The loss of each pair (shape ``boxes1.shape[:-1]``), their mean or their sum. The
-        default is torchvision's "none".
-    eps : float
-        >= 0, added to each denominator where torchvision adds it (default 1e-7, in the
-        coordinates' squared units); it keeps a zero union or enclosing box finite. With
-        eps = 0 each 0/0 is taken as its limit (module docstring).
-    validate : bool
-        Check that every coordinate is finite and every box has x1 <= x2 and y1 <= y2 (a
-        pass over the data).
+    boxes1, boxes2, reduction, eps, validate
+        As in :func:`box_iou_loss`: boxes (x1, y1, x2, y2) along the last axis, one shape;
+        torchvision's reduction="none" and eps=1e-7.
 
     Returns
     -------
@@ -638,6 +631,11 @@ def generalized_box_iou_loss_grad(
     --------
     generalized_box_iou_loss : the loss.
 
+    References
+    ----------
+    .. [1] H. Rezatofighi et al., CVPR 2019, arXiv:1902.09630; torchvision's
+       ``giou_loss.py``, whose autograd gradient this equals.
+
     Examples
     --------
     >>> import numpy as np
@@ -671,21 +669,9 @@ def distance_box_iou_loss(
 
     Parameters
     ----------
-    boxes1 : array
-        Boxes :math:`(x_1, y_1, x_2, y_2)` along the last axis, shape (N, 4) or (4,) (any
-        leading axes), real floating: usually the prediction.
-    boxes2 : array
-        Boxes of the same shape, library and dtype: usually the target.
-    reduction : {"none", "mean", "sum"}
-        The loss of each pair (shape ``boxes1.shape[:-1]``), their mean or their sum. The
-        default is torchvision's "none".
-    eps : float
-        >= 0, added to each denominator where torchvision adds it (default 1e-7, in the
-        coordinates' squared units); it keeps a zero union or enclosing box finite. With
-        eps = 0 each 0/0 is taken as its limit (module docstring).
-    validate : bool
-        Check that every coordinate is finite and every box has x1 <= x2 and y1 <= y2 (a
-        pass over the data).
+    boxes1, boxes2, reduction, eps, validate
+        As in :func:`box_iou_loss`: boxes (x1, y1, x2, y2) along the last axis, one shape;
+        torchvision's reduction="none" and eps=1e-7.
 
     Returns
     -------
@@ -768,6 +754,11 @@ def distance_box_iou_loss_grad(
     --------
     distance_box_iou_loss : the loss.
 
+    References
+    ----------
+    .. [1] Z. Zheng et al., AAAI 2020, arXiv:1911.08287; torchvision's ``diou_loss.py``,
+       whose autograd gradient this equals.
+
     Examples
     --------
     >>> import numpy as np
@@ -803,21 +794,9 @@ def complete_box_iou_loss(
 
     Parameters
     ----------
-    boxes1 : array
-        Boxes :math:`(x_1, y_1, x_2, y_2)` along the last axis, shape (N, 4) or (4,) (any
-        leading axes), real floating: usually the prediction.
-    boxes2 : array
-        Boxes of the same shape, library and dtype: usually the target.
-    reduction : {"none", "mean", "sum"}
-        The loss of each pair (shape ``boxes1.shape[:-1]``), their mean or their sum. The
-        default is torchvision's "none".
-    eps : float
-        >= 0, added to each denominator where torchvision adds it (default 1e-7, in the
-        coordinates' squared units); it keeps a zero union or enclosing box finite. With
-        eps = 0 each 0/0 is taken as its limit (module docstring).
-    validate : bool
-        Check that every coordinate is finite and every box has x1 <= x2 and y1 <= y2 (a
-        pass over the data).
+    boxes1, boxes2, reduction, eps, validate
+        As in :func:`box_iou_loss`: boxes (x1, y1, x2, y2) along the last axis, one shape;
+        torchvision's reduction="none" and eps=1e-7.
 
     Returns
     -------
@@ -919,6 +898,12 @@ def complete_box_iou_loss_grad(
     See Also
     --------
     complete_box_iou_loss : the loss.
+
+    References
+    ----------
+    .. [1] Z. Zheng et al., AAAI 2020, arXiv:1911.08287 (the derivatives of v); torchvision's
+       ``ciou_loss.py``, whose autograd gradient (alpha under no_grad) this equals where that
+       is finite.
 
     Examples
     --------

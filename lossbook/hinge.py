@@ -294,6 +294,11 @@ def multi_margin_loss_grad(
     --------
     multi_margin_loss : the loss.
 
+    References
+    ----------
+    .. [1] PyTorch, ``aten/src/ATen/native/LossMultiMargin.cpp``
+       (``multi_margin_loss_backward_cpu_kernel``).
+
     Examples
     --------
     >>> import numpy as np
@@ -477,6 +482,11 @@ def multilabel_margin_loss_grad(
     --------
     multilabel_margin_loss : the loss.
 
+    References
+    ----------
+    .. [1] PyTorch, ``aten/src/ATen/native/LossMultiLabelMargin.cpp``
+       (``multilabel_margin_loss_backward_out_frame``).
+
     Examples
     --------
     >>> import numpy as np
@@ -611,6 +621,10 @@ def soft_margin_loss_grad(
     See Also
     --------
     soft_margin_loss : the loss.
+
+    References
+    ----------
+    .. [1] PyTorch, ``torch.nn.SoftMarginLoss`` and ``aten/src/ATen/native/Loss.cpp``.
 
     Examples
     --------
@@ -749,6 +763,10 @@ def multilabel_soft_margin_loss_grad(
     See Also
     --------
     multilabel_soft_margin_loss : the loss.
+
+    References
+    ----------
+    .. [1] PyTorch, ``torch/nn/functional.py`` (``multilabel_soft_margin_loss``).
 
     Examples
     --------

@@ -325,6 +325,11 @@ def feature_loss_grad(
     --------
     feature_loss : the loss.
 
+    References
+    ----------
+    .. [1] R. Zhang et al., CVPR 2018, arXiv:1801.03924 (the normalisation); J. Johnson et
+       al., ECCV 2016, arXiv:1603.08155 (the feature reconstruction loss).
+
     Examples
     --------
     >>> import numpy as np
