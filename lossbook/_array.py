@@ -11,7 +11,7 @@ from typing import Any
 
 import array_api_compat
 
-__all__ = ["Array", "device", "float_input", "is_torch", "namespace"]
+__all__ = ["Array", "check_float", "device", "dtype_name", "float_input", "is_torch", "namespace"]
 
 Array = Any
 """A NumPy array or a torch tensor (any object the array API namespace accepts)."""
@@ -74,12 +74,49 @@ def float_input(x: Array, name: str) -> Any:
     xp = namespace(x)
     if not xp.isdtype(x.dtype, "real floating"):
         raise TypeError(
-            f"{name} must have a real floating dtype (float16/32/64), got {_dtype_name(x)}"
+            f"{name} must have a real floating dtype (float16/32/64), got {dtype_name(x)}"
         )
     return xp
 
 
-def _dtype_name(x: Array) -> str:
+def check_float(
+    xp: Any, x: Array, name: str, *, like: Array | None = None, like_name: str = "input"
+) -> Array:
+    """Require a real floating array (of ``like``'s dtype and library, if given); return ``x``.
+
+    This is the package's dtype policy: floating arrays that meet in one computation share one
+    dtype; nothing is promoted or cast.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a real floating array, or its dtype or library differs from ``like``'s.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.zeros(2)
+    >>> check_float(namespace(x), np.zeros(2, dtype=np.float32), "target", like=x)
+    Traceback (most recent call last):
+    ...
+    TypeError: target must have the dtype of input (float64); got float32 (cast one of them explicitly)
+    """
+    if like is not None:
+        namespace(like, x)
+    if not xp.isdtype(x.dtype, "real floating"):
+        raise TypeError(
+            f"{name} must have a real floating dtype (float16/32/64), got {dtype_name(x)}"
+        )
+    if like is not None and x.dtype != like.dtype:
+        raise TypeError(
+            f"{name} must have the dtype of {like_name} ({dtype_name(like)}); got "
+            f"{dtype_name(x)} (cast one of them explicitly)"
+        )
+    return x
+
+
+def dtype_name(x: Array) -> str:
+    """The dtype as users write it: ``float32`` for both ``numpy.float32`` and ``torch.float32``."""
     return str(x.dtype).removeprefix("torch.")
 
 

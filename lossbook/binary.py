@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lossbook import _math
 from lossbook._array import Array, float_input, namespace
-from lossbook._reduction import check_reduction, grad_scale, reduce
+from lossbook._reduction import check_grad_output, check_reduction, reduce, reduce_grad
 from lossbook._validation import check_non_empty, check_probabilities, check_same_shape
 
 __all__ = [
@@ -158,7 +158,7 @@ def log_sigmoid(input: Array) -> Array:
     return _math.log_sigmoid(input)
 
 
-def log_sigmoid_grad(input: Array) -> Array:
+def log_sigmoid_grad(input: Array, *, grad_output: Array | None = None) -> Array:
     r"""Gradient of ``sum(log_sigmoid(input))`` with respect to ``input``: :math:`\sigma(-x)`.
 
     .. math::
@@ -168,6 +168,9 @@ def log_sigmoid_grad(input: Array) -> Array:
     ----------
     input : array
         Real floating array of logits.
+    grad_output : array, optional
+        The upstream gradient, of ``input``'s shape and dtype; the result is its
+        vector-Jacobian product ``grad_output * sigmoid(-input)``. Default: 1.
 
     Returns
     -------
@@ -188,8 +191,11 @@ def log_sigmoid_grad(input: Array) -> Array:
     >>> print(f"{float(log_sigmoid_grad(np.array(0.0))):.6f}")
     0.500000
     """
-    float_input(input, "input")
-    return _sigmoid(-input)
+    xp = float_input(input, "input")
+    g = _sigmoid(-input)
+    if grad_output is None:
+        return g
+    return check_grad_output(xp, grad_output, tuple(input.shape), input) * g
 
 
 # --- binary_cross_entropy (probabilities) -------------------------------------------------------
@@ -281,6 +287,7 @@ def binary_cross_entropy_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     weight: Array | None = None,
     reduction: str = "mean",
     validate: bool = True,
@@ -298,6 +305,9 @@ def binary_cross_entropy_grad(
     ----------
     input, target, weight, reduction, validate
         As for :func:`binary_cross_entropy`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -332,7 +342,7 @@ def binary_cross_entropy_grad(
     grad = _safe_ratio(1 - target, 1 - input) - _safe_ratio(target, input)
     if weight is not None:
         grad = grad * weight
-    return grad * grad_scale(input, reduction)
+    return grad * reduce_grad(input.shape, reduction, grad_output, like=input)
 
 
 # --- binary_cross_entropy_with_logits -----------------------------------------------------------
@@ -439,6 +449,7 @@ def binary_cross_entropy_with_logits_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     weight: Array | None = None,
     reduction: str = "mean",
     pos_weight: Array | None = None,
@@ -457,6 +468,9 @@ def binary_cross_entropy_with_logits_grad(
     ----------
     input, target, weight, reduction, pos_weight, validate
         As for :func:`binary_cross_entropy_with_logits`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -499,4 +513,4 @@ def binary_cross_entropy_with_logits_grad(
     grad = (1 - target) * _sigmoid(input) - positive
     if weight is not None:
         grad = grad * weight
-    return grad * grad_scale(input, reduction)
+    return grad * reduce_grad(input.shape, reduction, grad_output, like=input)

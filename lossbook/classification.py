@@ -13,13 +13,12 @@ the textbook ``logsumexp(x) - x_y`` (and PyTorch) return 0.
 
 from __future__ import annotations
 
-import math
 from numbers import Integral, Real
 from typing import Any
 
 from lossbook import _math
 from lossbook._array import Array, device, float_input, namespace
-from lossbook._reduction import check_reduction
+from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
     check_class_indices,
     check_distribution,
@@ -157,7 +156,7 @@ def _prepare(
     if xp.isdtype(target.dtype, "real floating") and allow_probabilities:
         if tuple(target.shape) != tuple(input.shape):
             raise ValueError(
-                f"target must have shape {_shape_wo(input, cd)} (class indices, an integer "
+                f"target must have shape {_shape_without(input, cd)} (class indices, an integer "
                 f"dtype) or {shape_str(input)} (class probabilities, a floating dtype) for input "
                 f"of shape {shape_str(input)}; got a floating target of shape {shape_str(target)}"
             )
@@ -184,8 +183,9 @@ def _prepare(
     return {"xp": xp, "cd": cd, "wb": wb, "C": n_classes, "kind": kind, "ls": label_smoothing}
 
 
-def _shape_wo(input: Array, cd: int) -> str:
-    return str(tuple(int(d) for i, d in enumerate(input.shape) if i != cd))
+def _shape_without(input: Array, cd: int) -> tuple[int, ...]:
+    """The input's shape without the class dim: the shape of the per-element losses."""
+    return tuple(int(d) for i, d in enumerate(input.shape) if i != cd)
 
 
 def _target_weights(p: dict[str, Any], input: Array, target: Array, ignore_index: int):
@@ -200,9 +200,6 @@ def _target_weights(p: dict[str, Any], input: Array, target: Array, ignore_index
     return selected, valid, w_y
 
 
-def _safe(xp: Any, total_weight: Array) -> Array:
-    """The denominator with 0 replaced by 1, for the gradient when every target is ignored."""
-    return xp.where(total_weight == 0, xp.ones_like(total_weight), total_weight)
 
 
 # --------------------------------------------------------------------------------------------
@@ -562,13 +559,7 @@ def cross_entropy(
         q = xp.astype(q, input.dtype)
         wq = q if wb is None else q * wb
         terms = -wq * xp.where(wq == 0, zero, logp)  # 0 * log 0 = 0, no 0 * inf
-        losses = xp.sum(terms, axis=cd)
-        if reduction == "none":
-            return losses
-        total = xp.sum(losses)
-        if reduction == "sum":
-            return total
-        return total / (math.prod(input.shape) // n_classes)
+        return reduce(xp.sum(terms, axis=cd), reduction, xp=xp)
 
     selected, valid, w_y = _target_weights(p, input, target, ignore_index)
     neg_logp_w = -logp if wb is None else -logp * wb
@@ -576,18 +567,14 @@ def cross_entropy(
     if eps > 0:
         smooth = xp.where(valid, xp.sum(neg_logp_w, axis=cd), xp.zeros_like(losses))
         losses = (1 - eps) * losses + (eps / n_classes) * smooth
-    if reduction == "none":
-        return losses
-    total = xp.sum(losses)
-    if reduction == "sum":
-        return total
-    return total / xp.sum(w_y)
+    return reduce(losses, reduction, denominator=xp.sum(w_y), xp=xp)
 
 
 def cross_entropy_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     weight: Array | None = None,
     ignore_index: int = -100,
     reduction: str = "mean",
@@ -607,6 +594,9 @@ def cross_entropy_grad(
     ----------
     input, target, weight, ignore_index, reduction, label_smoothing, validate
         As for :func:`cross_entropy`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -646,9 +636,8 @@ def cross_entropy_grad(
         q = xp.astype(q, input.dtype)
         wq = q if wb is None else q * wb
         g = s * xp.sum(wq, axis=cd, keepdims=True) - wq
-        if reduction == "mean":
-            g = g / (math.prod(input.shape) // n_classes)
-        return g
+        return g * reduce_grad(_shape_without(input, cd), reduction, grad_output,
+                               like=input, expand=cd, xp=xp)
 
     selected, valid, w_y = _target_weights(p, input, target, ignore_index)
     w = xp.ones_like(input) if wb is None else wb * xp.ones_like(input)
@@ -656,9 +645,8 @@ def cross_entropy_grad(
     if eps > 0:
         wq = wq + xp.where(xp.expand_dims(valid, axis=cd), (eps / n_classes) * w, zero)
     g = s * xp.sum(wq, axis=cd, keepdims=True) - wq
-    if reduction == "mean":
-        g = g / _safe(xp, xp.sum(w_y))
-    return g
+    return g * reduce_grad(tuple(target.shape), reduction, grad_output, like=input,
+                           denominator=xp.sum(w_y), expand=cd, xp=xp)
 
 
 def nll_loss(
@@ -719,18 +707,14 @@ def nll_loss(
     selected, _, w_y = _target_weights(p, input, target, ignore_index)
     neg = -input if wb is None else -input * wb
     losses = xp.sum(xp.where(selected, neg, xp.zeros_like(input)), axis=cd)
-    if reduction == "none":
-        return losses
-    total = xp.sum(losses)
-    if reduction == "sum":
-        return total
-    return total / xp.sum(w_y)
+    return reduce(losses, reduction, denominator=xp.sum(w_y), xp=xp)
 
 
 def nll_loss_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     weight: Array | None = None,
     ignore_index: int = -100,
     reduction: str = "mean",
@@ -748,6 +732,9 @@ def nll_loss_grad(
     ----------
     input, target, weight, ignore_index, reduction, validate
         As for :func:`nll_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -769,10 +756,9 @@ def nll_loss_grad(
     """
     p = _prepare(input, target, weight, ignore_index, reduction, 0.0, validate,
                  allow_probabilities=False)
-    xp, wb = p["xp"], p["wb"]
+    xp, cd, wb = p["xp"], p["cd"], p["wb"]
     selected, _, w_y = _target_weights(p, input, target, ignore_index)
     w = -xp.ones_like(input) if wb is None else -wb * xp.ones_like(input)
     g = xp.where(selected, w, xp.zeros_like(input))
-    if reduction == "mean":
-        g = g / _safe(xp, xp.sum(w_y))
-    return g
+    return g * reduce_grad(tuple(target.shape), reduction, grad_output, like=input,
+                           denominator=xp.sum(w_y), expand=cd, xp=xp)

@@ -29,7 +29,7 @@ from numbers import Real
 from typing import Any
 
 from lossbook._array import Array, float_input, namespace
-from lossbook._reduction import check_reduction, grad_scale, reduce
+from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
     check_in_set,
     check_non_empty,
@@ -291,7 +291,7 @@ def triplet_margin_loss(
     """
     xp, pf = _triplet_check(anchor, positive, negative, margin, p, eps, swap, reduction)
     *_, z = _triplet_parts(xp, anchor, positive, negative, margin, pf, eps, swap)
-    return reduce(xp.maximum(z, xp.zeros_like(z)), reduction)
+    return reduce(xp.maximum(z, xp.zeros_like(z)), reduction, xp=xp)
 
 
 def triplet_margin_loss_grad(
@@ -299,6 +299,7 @@ def triplet_margin_loss_grad(
     positive: Array,
     negative: Array,
     *,
+    grad_output: Array | None = None,
     margin: float = 1.0,
     p: float = 2.0,
     eps: float = 1e-6,
@@ -317,6 +318,9 @@ def triplet_margin_loss_grad(
     ----------
     anchor, positive, negative, margin, p, eps, swap, reduction
         As in :func:`triplet_margin_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``anchor``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -361,7 +365,8 @@ def triplet_margin_loss_grad(
         g_neg = weight[..., None] * g_neg
     g = _pnorm_grad(xp, v_pos, d_pos, pf) - g_neg
     active = xp.astype(z >= 0, anchor.dtype)
-    return g * (active * grad_scale(z, reduction))[..., None]
+    upstream = reduce_grad(z.shape, reduction, grad_output, like=anchor, like_name="anchor", xp=xp)
+    return g * (active * upstream)[..., None]
 
 
 # --- margin ranking loss ----------------------------------------------------------------------
@@ -439,7 +444,7 @@ def margin_ranking_loss(
     """
     xp, y = _ranking_check(input1, input2, target, margin, reduction, validate)
     z = -y * (input1 - input2) + margin
-    return reduce(xp.maximum(z, xp.zeros_like(z)), reduction)
+    return reduce(xp.maximum(z, xp.zeros_like(z)), reduction, xp=xp)
 
 
 def margin_ranking_loss_grad(
@@ -447,6 +452,7 @@ def margin_ranking_loss_grad(
     input2: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     margin: float = 0.0,
     reduction: str = "mean",
     validate: bool = True,
@@ -461,6 +467,9 @@ def margin_ranking_loss_grad(
     ----------
     input1, input2, target, margin, reduction, validate
         As in :func:`margin_ranking_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input1``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -483,7 +492,8 @@ def margin_ranking_loss_grad(
     """
     xp, y = _ranking_check(input1, input2, target, margin, reduction, validate)
     z = -y * (input1 - input2) + margin
-    return -y * xp.astype(z >= 0, input1.dtype) * grad_scale(z, reduction)
+    upstream = reduce_grad(z.shape, reduction, grad_output, like=input1, like_name="input1", xp=xp)
+    return -y * xp.astype(z >= 0, input1.dtype) * upstream
 
 
 # --- hinge embedding loss ---------------------------------------------------------------------
@@ -559,13 +569,14 @@ def hinge_embedding_loss(
     zeros = xp.zeros_like(input)
     z = margin - input
     loss = xp.where(y != 1, xp.maximum(z, zeros), zeros) + xp.where(y != -1, input, zeros)
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, xp=xp)
 
 
 def hinge_embedding_loss_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     margin: float = 1.0,
     reduction: str = "mean",
     validate: bool = True,
@@ -580,6 +591,9 @@ def hinge_embedding_loss_grad(
     ----------
     input, target, margin, reduction, validate
         As in :func:`hinge_embedding_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -605,7 +619,7 @@ def hinge_embedding_loss_grad(
     ones = xp.ones_like(input)
     active = xp.astype(margin - input >= 0, input.dtype)
     g = xp.where(y != 1, -active, zeros) + xp.where(y != -1, ones, zeros)
-    return g * grad_scale(input, reduction)
+    return g * reduce_grad(input.shape, reduction, grad_output, like=input, xp=xp)
 
 
 # --- cosine embedding loss --------------------------------------------------------------------
@@ -765,7 +779,7 @@ def cosine_embedding_loss(
     zeros = xp.zeros_like(cos)
     loss = (xp.where(y == 1, one_minus_cos, zeros)
             + xp.where(y == -1, xp.maximum(cos - margin, zeros), zeros))
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, xp=xp)
 
 
 def cosine_embedding_loss_grad(
@@ -773,6 +787,7 @@ def cosine_embedding_loss_grad(
     input2: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     margin: float = 0.0,
     reduction: str = "mean",
     validate: bool = True,
@@ -788,6 +803,9 @@ def cosine_embedding_loss_grad(
     ----------
     input1, input2, target, margin, reduction, validate
         As in :func:`cosine_embedding_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input1``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -832,5 +850,6 @@ def cosine_embedding_loss_grad(
     active = xp.astype(cos - margin >= 0, input1.dtype)[..., None]
     grad = (xp.where((y == 1)[..., None], -dcos, zeros)
             + xp.where((y == -1)[..., None], active * dcos, zeros))
-    return grad * grad_scale(cos, reduction)
+    return grad * reduce_grad(cos.shape, reduction, grad_output, like=input1, like_name="input1",
+                              expand=-1, xp=xp)
 

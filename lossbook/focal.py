@@ -20,7 +20,7 @@ from typing import Any
 
 from lossbook._array import Array, device, float_input, namespace
 from lossbook._math import logsumexp_parts
-from lossbook._reduction import check_reduction, grad_scale, reduce
+from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
     check_class_indices,
     check_non_empty,
@@ -185,13 +185,14 @@ def sigmoid_focal_loss(
     loss = ce * xp.exp(gamma * log_q)
     if alpha is not None:
         loss = (alpha * target + (1 - alpha) * (1 - target)) * loss
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, xp=xp)
 
 
 def sigmoid_focal_loss_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     alpha: float | None = 0.25,
     gamma: float = 2.0,
     reduction: str = "none",
@@ -207,6 +208,9 @@ def sigmoid_focal_loss_grad(
     ----------
     input, target, alpha, gamma, reduction, validate
         As for :func:`sigmoid_focal_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -229,7 +233,7 @@ def sigmoid_focal_loss_grad(
     grad = xp.exp(gamma * log_q) * (dce + gamma * ce * dlog_q)
     if alpha is not None:
         grad = (alpha * target + (1 - alpha) * (1 - target)) * grad
-    return grad * grad_scale(input, reduction)
+    return grad * reduce_grad(input.shape, reduction, grad_output, like=input, xp=xp)
 
 
 # --- softmax focal loss ----------------------------------------------------------------------------
@@ -353,13 +357,9 @@ def _alpha_t(xp: Any, alpha: Any, onehot: Array, axis: int, input: Array) -> Any
     return xp.sum(xp.where(onehot, a, xp.zeros_like(input)), axis=axis)
 
 
-def _reduce_valid(xp: Any, loss: Array, valid: Array, reduction: str) -> Array:
-    if reduction == "none":
-        return loss
-    total = xp.sum(loss)
-    if reduction == "sum":
-        return total
-    return total / xp.astype(xp.sum(xp.astype(valid, loss.dtype)), loss.dtype)
+def _count_valid(xp: Any, valid: Array, input: Array) -> Array:
+    """The mean's denominator: the number of non-ignored elements, in the input's dtype."""
+    return xp.sum(xp.astype(valid, input.dtype))
 
 
 def focal_loss(
@@ -483,13 +483,14 @@ def focal_loss(
     onehot, _, _, q, nlog_pt, log_q, valid = _softmax_parts(input, target, axis, ignore_index)
     loss = _alpha_t(xp, alpha_c, onehot, axis, input) * _modulating(xp, q, log_q, gamma) * nlog_pt
     loss = xp.where(valid, loss, xp.zeros_like(loss))
-    return _reduce_valid(xp, loss, valid, reduction)
+    return reduce(loss, reduction, denominator=_count_valid(xp, valid, input), xp=xp)
 
 
 def focal_loss_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     alpha: float | Sequence[float] | Array | None = None,
     gamma: float = 2.0,
     ignore_index: int = -100,
@@ -508,6 +509,9 @@ def focal_loss_grad(
     ----------
     input, target, alpha, gamma, ignore_index, reduction, validate
         As for :func:`focal_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -533,7 +537,7 @@ def focal_loss_grad(
     dl_dd = -_alpha_t(xp, alpha_c, onehot, axis, input) * _modulating(xp, q, log_q, gamma) * (
         q + gamma * p_t * nlog_pt)
     dl_dd = xp.where(valid, dl_dd, xp.zeros_like(dl_dd))
-    if reduction == "mean":
-        dl_dd = dl_dd / xp.astype(xp.sum(xp.astype(valid, input.dtype)), input.dtype)
+    dl_dd = dl_dd * reduce_grad(dl_dd.shape, reduction, grad_output, like=input,
+                                denominator=_count_valid(xp, valid, input), xp=xp)
     dd_dx = xp.where(onehot, xp.ones_like(r), -r)
     return xp.expand_dims(dl_dd, axis=axis) * dd_dx

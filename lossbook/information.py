@@ -28,7 +28,7 @@ import numpy as np
 
 from lossbook._array import Array, float_input, is_torch, namespace
 from lossbook._math import xlogy
-from lossbook._reduction import check_reduction
+from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
     check_distribution,
     check_non_empty,
@@ -84,6 +84,11 @@ def _check_axis(p: Array, axis: int, name: str = "p") -> None:
             f"axis must be within [{-p.ndim}, {p.ndim}) for {name} of shape {shape_str(p)}; "
             f"got {axis}"
         )
+
+
+def _without(p: Array, axis: int) -> tuple[int, ...]:
+    """``p``'s shape without ``axis``: the shape of a result per distribution."""
+    return tuple(int(d) for i, d in enumerate(p.shape) if i != axis % p.ndim)
 
 
 def _distribution(p: Array, axis: int, validate: bool, name: str = "p") -> Any:
@@ -198,7 +203,9 @@ def surprisal(p: Array, *, base: float | None = None, validate: bool = True) -> 
     return out if base is None else out / ln_b
 
 
-def surprisal_grad(p: Array, *, base: float | None = None, validate: bool = True) -> Array:
+def surprisal_grad(
+    p: Array, *, grad_output: Array | None = None, base: float | None = None, validate: bool = True
+) -> Array:
     """Gradient of ``sum(surprisal(p))`` with respect to ``p``: ``-1 / (p ln b)``.
 
     .. math::
@@ -212,6 +219,9 @@ def surprisal_grad(p: Array, *, base: float | None = None, validate: bool = True
         Logarithm base: ``None`` for nats, ``2`` for bits.
     validate : bool
         Check that every value lies in [0, 1].
+    grad_output : array, optional
+        The upstream gradient, of the output's shape (``p``'s shape) and ``p``'s dtype; the
+        result is its vector-Jacobian product. Default: 1 (the gradient of the sum).
 
     Returns
     -------
@@ -228,13 +238,14 @@ def surprisal_grad(p: Array, *, base: float | None = None, validate: bool = True
     >>> print(f"{float(surprisal_grad(np.asarray(0.5))):.6f}")
     -2.000000
     """
-    float_input(p, "p")
+    xp = float_input(p, "p")
     ln_b = _log_base(base)
     check_non_empty(p, "p")
     if validate:
         check_probabilities(p, "p")
+    upstream = reduce_grad(p.shape, "none", grad_output, like=p, like_name="p", xp=xp)
     with _quiet(p):
-        return -1.0 / (p * ln_b)
+        return upstream * (-1.0 / (p * ln_b))
 
 
 # --- entropy --------------------------------------------------------------------------------------
@@ -286,7 +297,12 @@ def entropy(p: Array, *, axis: int = -1, base: float | None = None, validate: bo
 
 
 def entropy_grad(
-    p: Array, *, axis: int = -1, base: float | None = None, validate: bool = True
+    p: Array,
+    *,
+    grad_output: Array | None = None,
+    axis: int = -1,
+    base: float | None = None,
+    validate: bool = True,
 ) -> Array:
     """Gradient of ``sum(entropy(p))`` with respect to ``p``: ``-(ln p + 1) / ln b``.
 
@@ -303,6 +319,9 @@ def entropy_grad(
         Logarithm base: ``None`` for nats, ``2`` for bits.
     validate : bool
         Check that ``p`` is a distribution along ``axis``.
+    grad_output : array, optional
+        The upstream gradient, of the output's shape (``p``'s shape without ``axis``) and ``p``'s dtype; the
+        result is its vector-Jacobian product. Default: 1 (the gradient of the sum).
 
     Returns
     -------
@@ -327,9 +346,11 @@ def entropy_grad(
     """
     xp = _distribution(p, axis, validate)
     ln_b = _log_base(base)
+    upstream = reduce_grad(_without(p, axis), "none", grad_output, like=p, like_name="p",
+                           expand=axis, xp=xp)
     with _quiet(p):
         g = -(xp.log(p) + 1.0)
-    return g if base is None else g / ln_b
+    return upstream * (g if base is None else g / ln_b)
 
 
 # --- cross-entropy between distributions ----------------------------------------------------------
@@ -392,7 +413,13 @@ def _minus_p_over_q(xp: Any, p: Array, q: Array) -> Array:
 
 
 def cross_entropy_between_grad(
-    p: Array, q: Array, *, axis: int = -1, base: float | None = None, validate: bool = True
+    p: Array,
+    q: Array,
+    *,
+    grad_output: Array | None = None,
+    axis: int = -1,
+    base: float | None = None,
+    validate: bool = True,
 ) -> Array:
     """Gradient of ``sum(cross_entropy_between(p, q))`` with respect to ``q``: ``-p / (q ln b)``.
 
@@ -411,6 +438,9 @@ def cross_entropy_between_grad(
         Logarithm base: ``None`` for nats, ``2`` for bits.
     validate : bool
         Check that ``p`` and ``q`` are distributions along ``axis``.
+    grad_output : array, optional
+        The upstream gradient, of the output's shape (``p``'s shape without ``axis``) and ``q``'s dtype; the
+        result is its vector-Jacobian product. Default: 1 (the gradient of the sum).
 
     Returns
     -------
@@ -433,9 +463,11 @@ def cross_entropy_between_grad(
     """
     xp = _pair(p, q, axis, validate)
     ln_b = _log_base(base)
+    upstream = reduce_grad(_without(q, axis), "none", grad_output, like=q, like_name="q",
+                           expand=axis, xp=xp)
     with _quiet(p):
         g = _minus_p_over_q(xp, p, q)
-    return g if base is None else g / ln_b
+    return upstream * (g if base is None else g / ln_b)
 
 
 # --- KL divergence between distributions ----------------------------------------------------------
@@ -496,7 +528,13 @@ def kl_divergence(
 
 
 def kl_divergence_grad(
-    p: Array, q: Array, *, axis: int = -1, base: float | None = None, validate: bool = True
+    p: Array,
+    q: Array,
+    *,
+    grad_output: Array | None = None,
+    axis: int = -1,
+    base: float | None = None,
+    validate: bool = True,
 ) -> Array:
     """Gradient of ``sum(kl_divergence(p, q))`` with respect to ``q``: ``-p / (q ln b)``.
 
@@ -515,6 +553,9 @@ def kl_divergence_grad(
         Logarithm base: ``None`` for nats, ``2`` for bits.
     validate : bool
         Check that ``p`` and ``q`` are distributions along ``axis``.
+    grad_output : array, optional
+        The upstream gradient, of the output's shape (``p``'s shape without ``axis``) and ``q``'s dtype; the
+        result is its vector-Jacobian product. Default: 1 (the gradient of the sum).
 
     Returns
     -------
@@ -537,9 +578,11 @@ def kl_divergence_grad(
     """
     xp = _pair(p, q, axis, validate)
     ln_b = _log_base(base)
+    upstream = reduce_grad(_without(q, axis), "none", grad_output, like=q, like_name="q",
+                           expand=axis, xp=xp)
     with _quiet(p):
         g = _minus_p_over_q(xp, p, q)
-    return g if base is None else g / ln_b
+    return upstream * (g if base is None else g / ln_b)
 
 
 # --- Jensen-Shannon divergence --------------------------------------------------------------------
@@ -593,7 +636,13 @@ def js_divergence(
 
 
 def js_divergence_grad(
-    p: Array, q: Array, *, axis: int = -1, base: float | None = None, validate: bool = True
+    p: Array,
+    q: Array,
+    *,
+    grad_output: Array | None = None,
+    axis: int = -1,
+    base: float | None = None,
+    validate: bool = True,
 ) -> Array:
     """Gradient of ``sum(js_divergence(p, q))`` with respect to ``q``: ``ln(q / m) / (2 ln b)``.
 
@@ -611,6 +660,9 @@ def js_divergence_grad(
         Logarithm base: ``None`` for nats, ``2`` for bits.
     validate : bool
         Check that ``p`` and ``q`` are distributions along ``axis``.
+    grad_output : array, optional
+        The upstream gradient, of the output's shape (``p``'s shape without ``axis``) and ``q``'s dtype; the
+        result is its vector-Jacobian product. Default: 1 (the gradient of the sum).
 
     Returns
     -------
@@ -641,10 +693,12 @@ def js_divergence_grad(
     both_zero = xp.logical_and(p == 0, q == 0)
     safe_q = xp.where(both_zero, xp.ones_like(q), q)
     safe_p = xp.where(both_zero, xp.zeros_like(p), p)
+    upstream = reduce_grad(_without(q, axis), "none", grad_output, like=q, like_name="q",
+                           expand=axis, xp=xp)
     with _quiet(p):
         # ln(q / m) = ln(2q / (p + q)), accurate also for tiny p and q (see _log_ratio)
         g = 0.5 * _log_ratio(xp, 2 * safe_q, safe_p + safe_q)
-    return g if base is None else g / ln_b
+    return upstream * (g if base is None else g / ln_b)
 
 
 # --- PyTorch's kl_div -----------------------------------------------------------------------------
@@ -676,18 +730,6 @@ def _check_log_probabilities(x: Array, name: str) -> None:
             f"{name} must hold log-probabilities (values <= 0, e.g. from log_softmax); "
             f"got values up to {float(xp.max(x)):.6g}{nan}"
         )
-
-
-def _kl_div_scale(input: Array, reduction: str) -> float:
-    """d(reduced)/d(pointwise term): 1 for none/sum, 1/numel for mean, 1/N for batchmean."""
-    if reduction == "mean":
-        n = 1
-        for d in input.shape:
-            n *= int(d)
-        return 1.0 / n
-    if reduction == "batchmean" and input.ndim > 0:
-        return 1.0 / int(input.shape[0])
-    return 1.0
 
 
 def kl_div(
@@ -767,17 +809,14 @@ def kl_div(
             safe_t = xp.where(zero, xp.ones_like(target), target)
             safe_x = xp.where(zero, xp.zeros_like(input), input)
             terms = xp.where(zero, xp.zeros_like(input), target * (xp.log(safe_t) - safe_x))
-    if reduction == "none":
-        return terms
-    total = xp.sum(terms)
-    scale = _kl_div_scale(input, reduction)
-    return total if scale == 1.0 else total * scale
+    return reduce(terms, reduction, xp=xp)
 
 
 def kl_div_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     reduction: str = "mean",
     log_target: bool = False,
     validate: bool = True,
@@ -800,6 +839,9 @@ def kl_div_grad(
         Whether ``target`` holds log-probabilities.
     validate : bool
         As in ``kl_div``.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d unless "none") and ``input``'s
+        dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -826,5 +868,4 @@ def kl_div_grad(
     xp = _kl_div_checks(input, target, reduction, log_target, validate)
     g = -xp.exp(target) if log_target else -target
     g = xp.astype(g, input.dtype)
-    scale = _kl_div_scale(input, reduction)
-    return g if scale == 1.0 else g * scale
+    return g * reduce_grad(input.shape, reduction, grad_output, like=input, xp=xp)

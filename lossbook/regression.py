@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from lossbook._array import Array, float_input, namespace
-from lossbook._reduction import check_reduction, grad_scale, reduce
+from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import check_non_empty, check_non_negative, check_same_shape
 
 __all__ = [
@@ -121,11 +121,13 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     >>> print(f"{float(loss):.6f}")
     1.416667
     """
-    _, r = _residual(input, target, reduction)
-    return reduce(r * r, reduction)
+    xp, r = _residual(input, target, reduction)
+    return reduce(r * r, reduction, xp=xp)
 
 
-def mse_loss_grad(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+def mse_loss_grad(
+    input: Array, target: Array, *, grad_output: Array | None = None, reduction: str = "mean"
+) -> Array:
     """Gradient of :func:`mse_loss` with respect to ``input``.
 
     .. math::
@@ -136,6 +138,9 @@ def mse_loss_grad(input: Array, target: Array, *, reduction: str = "mean") -> Ar
     ----------
     input, target, reduction
         As in :func:`mse_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -155,8 +160,8 @@ def mse_loss_grad(input: Array, target: Array, *, reduction: str = "mean") -> Ar
     >>> print(f"{float(g[1]):.6f}")
     3.000000
     """
-    _, r = _residual(input, target, reduction)
-    return (2 * grad_scale(r, reduction)) * r
+    xp, r = _residual(input, target, reduction)
+    return (2 * reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)) * r
 
 
 # --- L1 ---------------------------------------------------------------------------------------
@@ -203,10 +208,12 @@ def l1_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     0.833333
     """
     xp, r = _residual(input, target, reduction)
-    return reduce(xp.abs(r), reduction)
+    return reduce(xp.abs(r), reduction, xp=xp)
 
 
-def l1_loss_grad(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+def l1_loss_grad(
+    input: Array, target: Array, *, grad_output: Array | None = None, reduction: str = "mean"
+) -> Array:
     """(Sub)gradient of :func:`l1_loss` with respect to ``input``.
 
     .. math::
@@ -217,6 +224,9 @@ def l1_loss_grad(input: Array, target: Array, *, reduction: str = "mean") -> Arr
     ----------
     input, target, reduction
         As in :func:`l1_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -240,7 +250,7 @@ def l1_loss_grad(input: Array, target: Array, *, reduction: str = "mean") -> Arr
     1.000000
     """
     xp, r = _residual(input, target, reduction)
-    return grad_scale(r, reduction) * xp.sign(r)
+    return reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp) * xp.sign(r)
 
 
 # --- SmoothL1 ---------------------------------------------------------------------------------
@@ -307,14 +317,19 @@ def smooth_l1_loss(
     xp, r = _residual(input, target, reduction)
     a = xp.abs(r)
     if beta == 0:  # an option, not data: no graph break under torch.compile
-        return reduce(a, reduction)
+        return reduce(a, reduction, xp=xp)
     inside, r_in = _inside(xp, r, a, beta)
     quadratic = (0.5 * r_in) * (r_in / beta)
-    return reduce(xp.where(inside, quadratic, a - 0.5 * beta), reduction)
+    return reduce(xp.where(inside, quadratic, a - 0.5 * beta), reduction, xp=xp)
 
 
 def smooth_l1_loss_grad(
-    input: Array, target: Array, *, reduction: str = "mean", beta: float = 1.0
+    input: Array,
+    target: Array,
+    *,
+    grad_output: Array | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
 ) -> Array:
     """(Sub)gradient of :func:`smooth_l1_loss` with respect to ``input``.
 
@@ -326,6 +341,9 @@ def smooth_l1_loss_grad(
     ----------
     input, target, reduction, beta
         As in :func:`smooth_l1_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -353,7 +371,7 @@ def smooth_l1_loss_grad(
     """
     _check_beta(beta)
     xp, r = _residual(input, target, reduction)
-    scale = grad_scale(r, reduction)
+    scale = reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)
     if beta == 0:
         return scale * xp.sign(r)
     inside, r_in = _inside(xp, r, xp.abs(r), beta)
@@ -420,11 +438,16 @@ def huber_loss(
     a = xp.abs(r)
     inside, r_in = _inside(xp, r, a, delta)
     quadratic = (0.5 * r_in) * r_in
-    return reduce(xp.where(inside, quadratic, delta * (a - 0.5 * delta)), reduction)
+    return reduce(xp.where(inside, quadratic, delta * (a - 0.5 * delta)), reduction, xp=xp)
 
 
 def huber_loss_grad(
-    input: Array, target: Array, *, reduction: str = "mean", delta: float = 1.0
+    input: Array,
+    target: Array,
+    *,
+    grad_output: Array | None = None,
+    reduction: str = "mean",
+    delta: float = 1.0,
 ) -> Array:
     """Gradient of :func:`huber_loss` with respect to ``input``.
 
@@ -436,6 +459,9 @@ def huber_loss_grad(
     ----------
     input, target, reduction, delta
         As in :func:`huber_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -461,4 +487,5 @@ def huber_loss_grad(
     _check_delta(delta)
     xp, r = _residual(input, target, reduction)
     inside, r_in = _inside(xp, r, xp.abs(r), delta)
-    return grad_scale(r, reduction) * xp.where(inside, r_in, delta * xp.sign(r))
+    scale = reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)
+    return scale * xp.where(inside, r_in, delta * xp.sign(r))

@@ -19,7 +19,7 @@ from typing import Any
 from lossbook._array import Array, device, float_input, namespace
 from lossbook._math import log_sigmoid
 from lossbook._math import softmax as _softmax
-from lossbook._reduction import check_reduction, grad_scale, reduce
+from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
     check_class_indices,
     check_non_empty,
@@ -143,6 +143,17 @@ def _per_class(xp: Any, loss: Array, batch: bool) -> Array:
     if batch:
         return xp.reshape(loss, (int(loss.shape[1]),))
     return xp.reshape(loss, (int(loss.shape[0]), int(loss.shape[1])))
+
+
+def _upstream(
+    xp: Any, score: Array, batch: bool, reduction: str, grad_output: Array | None, input: Array
+) -> Array | float:
+    """What each (sample, class) loss receives from the reduction, shaped to broadcast like
+    ``score`` (the sums keep their reduced axes)."""
+    g = reduce_grad(_per_class(xp, score, batch).shape, reduction, grad_output, like=input, xp=xp)
+    if reduction == "none" and grad_output is not None:
+        return xp.reshape(g, tuple(score.shape))
+    return g
 
 
 def _backward(
@@ -322,13 +333,14 @@ def dice_loss(
     inter, mismatch = _sums(xp, p, t, axes, squared_pred)
     # 1 - (2I + s_nr) / (2I + M + s_dr) without the subtraction: no cancellation (Notes)
     loss = (mismatch + (smooth_dr - smooth_nr)) / (2 * inter + mismatch + smooth_dr)
-    return reduce(_per_class(xp, loss, batch), reduction)
+    return reduce(_per_class(xp, loss, batch), reduction, xp=xp)
 
 
 def dice_loss_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     include_background: bool = True,
     to_onehot_y: bool = False,
     sigmoid: bool = False,
@@ -353,6 +365,9 @@ def dice_loss_grad(
     ----------
     input, target, **options
         As for :func:`dice_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -368,7 +383,7 @@ def dice_loss_grad(
     den = 2 * inter + mismatch + smooth_dr
     score = (2 * inter + smooth_nr) / den  # D, no subtraction
     loss = (mismatch + (smooth_dr - smooth_nr)) / den  # 1 - D, no subtraction
-    scale = grad_scale(_per_class(xp, score, batch), reduction)
+    scale = _upstream(xp, score, batch, reduction, grad_output, input)
     if squared_pred:
         dp = scale * 2 * (score * (p - t) - loss * t) / den
     else:
@@ -475,13 +490,14 @@ def jaccard_loss(
     inter, mismatch = _sums(xp, p, t, axes, squared_pred)
     # U = I + M; 1 - (I + s_nr) / (U + s_dr) without the subtraction (Notes)
     loss = (mismatch + (smooth_dr - smooth_nr)) / (inter + mismatch + smooth_dr)
-    return reduce(_per_class(xp, loss, batch), reduction)
+    return reduce(_per_class(xp, loss, batch), reduction, xp=xp)
 
 
 def jaccard_loss_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     include_background: bool = True,
     to_onehot_y: bool = False,
     sigmoid: bool = False,
@@ -504,6 +520,9 @@ def jaccard_loss_grad(
     ----------
     input, target, **options
         As for :func:`jaccard_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -519,7 +538,7 @@ def jaccard_loss_grad(
     den = inter + mismatch + smooth_dr  # U + s_dr, a sum of non-negative terms
     score = (inter + smooth_nr) / den  # J
     loss = (mismatch + (smooth_dr - smooth_nr)) / den  # 1 - J, no subtraction
-    scale = grad_scale(_per_class(xp, score, batch), reduction)
+    scale = _upstream(xp, score, batch, reduction, grad_output, input)
     if squared_pred:
         dp = scale * (2 * score * (p - t) - loss * t) / den
     else:
@@ -641,13 +660,14 @@ def tversky_loss(
     tp, errors = _tversky_parts(xp, p, t, axes, alpha, beta)
     # 1 - (TP + s_nr) / (TP + E + s_dr) without the subtraction (Notes)
     loss = (errors + (smooth_dr - smooth_nr)) / (tp + errors + smooth_dr)
-    return reduce(_per_class(xp, loss, batch), reduction)
+    return reduce(_per_class(xp, loss, batch), reduction, xp=xp)
 
 
 def tversky_loss_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     include_background: bool = True,
     to_onehot_y: bool = False,
     sigmoid: bool = False,
@@ -673,6 +693,9 @@ def tversky_loss_grad(
     ----------
     input, target, **options
         As for :func:`tversky_loss`.
+    grad_output : array, optional
+        The upstream gradient, of the loss's shape (0-d for "mean" and "sum") and
+        ``input``'s dtype; the result is its vector-Jacobian product. Default: 1.
 
     Returns
     -------
@@ -690,7 +713,7 @@ def tversky_loss_grad(
     den = tp + errors + smooth_dr
     score = (tp + smooth_nr) / den  # T
     loss = (errors + (smooth_dr - smooth_nr)) / den  # 1 - T, no subtraction
-    scale = grad_scale(_per_class(xp, score, batch), reduction)
+    scale = _upstream(xp, score, batch, reduction, grad_output, input)
     dp = scale * (alpha * score * (1 - t) - (loss + beta * score) * t) / den
     return _backward(xp, input, p_full, dp, include_background=include_background,
                      sigmoid=sigmoid, softmax=softmax)

@@ -20,6 +20,7 @@ from lossbook.binary import (
     log_sigmoid,
     log_sigmoid_grad,
 )
+from tests._vjp import assert_vjp
 
 mpmath.mp.dps = 50
 
@@ -370,3 +371,26 @@ def test_empty_and_unknown_reduction():
     with pytest.raises(ValueError, match="reduction must be one of 'none', 'mean', 'sum'; "
                                          "got 'batchmean'"):
         binary_cross_entropy_with_logits(np.zeros(2), np.zeros(2), reduction="batchmean")
+
+
+# --- grad_output: the gradient is a vector-Jacobian product --------------------------------------
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_grad_output_against_autograd(reduction, weighted):
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(3, 4)) * 2, rng.uniform(size=(3, 4))
+    options = {"reduction": reduction}
+    if weighted:
+        options["weight"] = rng.uniform(0.5, 2, size=(4,))
+    assert_vjp(binary_cross_entropy, binary_cross_entropy_grad, _sigmoid(x), y, **options)
+    if weighted:
+        options["pos_weight"] = rng.uniform(0.5, 3, size=(4,))
+    assert_vjp(binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_grad, x, y,
+               **options)
+
+
+def test_log_sigmoid_grad_output_against_autograd():
+    x = np.random.default_rng(5).normal(size=(2, 3)) * 5
+    assert_vjp(log_sigmoid, log_sigmoid_grad, x)

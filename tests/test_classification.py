@@ -24,6 +24,7 @@ from lossbook.classification import (
     softmax,
     softmax_grad,
 )
+from tests._vjp import assert_vjp
 
 mpmath.mp.dps = 50
 EPS = np.finfo(np.float64).eps
@@ -504,3 +505,39 @@ def test_mixed_libraries_are_refused():
         cross_entropy(torch.from_numpy(X), Y)
     with pytest.raises(TypeError, match="expected a NumPy array or a torch tensor, got list"):
         cross_entropy([[1.0, 2.0]], np.array([0]))
+
+
+# --------------------------------------------------------------------------------------------
+# grad_output: the gradient is a vector-Jacobian product
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"label_smoothing": 0.2}, {"weight": np.array([0.5, 2.0, 1.0, 3.0])},
+     {"weight": np.array([0.5, 2.0, 1.0, 3.0]), "label_smoothing": 0.1, "ignore_index": 1}],
+    ids=["plain", "smoothing", "weight", "weight-smoothing-ignore"],
+)
+def test_grad_output_against_autograd(reduction, options):
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(5, 4, 2)) * 2
+    y = rng.integers(0, 4, size=(5, 2))
+    assert_vjp(cross_entropy, cross_entropy_grad, x, y, reduction=reduction, **options)
+    assert_vjp(nll_loss, nll_loss_grad, x, y, reduction=reduction,
+               **{k: v for k, v in options.items() if k != "label_smoothing"})
+    if "ignore_index" not in options:  # probability targets, and an unbatched input
+        probs = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+        assert_vjp(cross_entropy, cross_entropy_grad, x[:, ::-1].copy(), probs,
+                   reduction=reduction, **options)
+        assert_vjp(cross_entropy, cross_entropy_grad, x[0, :, 0].copy(), np.asarray(y[0, 0]),
+                   reduction=reduction, **options)
+
+
+def test_grad_output_of_the_primitives_against_autograd():
+    x = np.random.default_rng(7).normal(size=(3, 4)) * 3
+    for dim in (0, -1):
+        assert_vjp(softmax, softmax_grad, x, dim=dim)
+        assert_vjp(log_softmax, log_softmax_grad, x, dim=dim)
+        for keepdim in (False, True):
+            assert_vjp(logsumexp, logsumexp_grad, x, dim=dim, keepdim=keepdim)

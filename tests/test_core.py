@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from lossbook import _math
 from lossbook._array import float_input, namespace
-from lossbook._reduction import check_reduction, grad_scale, reduce
+from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
     check_class_indices,
     check_distribution,
@@ -55,7 +55,7 @@ def test_namespace_follows_the_input():
 @pytest.mark.parametrize("bad", ["avg", "Mean", "batchmean", None, 1])
 def test_unknown_reduction_lists_the_choices(bad):
     with pytest.raises(ValueError, match=r"reduction must be one of 'none', 'mean', 'sum'; got"):
-        reduce(np.ones(3), bad)
+        check_reduction(bad)
 
 
 def test_reduction_choices_can_be_extended():
@@ -67,7 +67,9 @@ def test_reduce_values_and_types(make):
     v = make([[1.0, 2.0], [3.0, 6.0]])
     assert reduce(v, "none") is v
     assert float(reduce(v, "sum")) == 12.0
-    assert float(reduce(v, "mean")) == 3.0
+    assert float(reduce(v, "mean", xp=namespace(v))) == 3.0
+    assert float(reduce(v, "batchmean")) == 6.0
+    assert float(reduce(v, "mean", denominator=make(4.0))) == 3.0
     assert type(reduce(v, "mean")).__module__.split(".")[0] == type(v).__module__.split(".")[0]
     if isinstance(v, torch.Tensor):
         assert reduce(v, "mean").dtype == torch.float32
@@ -78,8 +80,42 @@ def test_sum_is_mean_times_n_and_grad_scale(values):
     n = values.size
     assert float(reduce(values, "sum")) == pytest.approx(float(reduce(values, "mean")) * n,
                                                          rel=1e-12, abs=1e-12)
-    assert grad_scale(values, "mean") == 1 / n
-    assert grad_scale(values, "sum") == grad_scale(values, "none") == 1.0
+    assert reduce_grad(values.shape, "mean", None, like=values) == 1 / n
+    assert reduce_grad(values.shape, "sum", None, like=values) == 1.0
+    assert reduce_grad(values.shape, "none", None, like=values) == 1.0
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum", "batchmean"])
+def test_reduce_grad_is_the_vector_jacobian_product_of_reduce(reduction):
+    rng = np.random.default_rng(0)
+    v = torch.tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    weight_total = torch.tensor(2.5, dtype=torch.float64)
+    for denominator in (None, weight_total):
+        if denominator is not None and reduction == "batchmean":
+            continue
+        out = reduce(v, reduction, denominator=denominator)
+        g_out = torch.tensor(rng.normal(size=tuple(out.shape)))
+        (auto,) = torch.autograd.grad(out, v, g_out)
+        ours = reduce_grad(v.shape, reduction, g_out, like=v, denominator=denominator)
+        torch.testing.assert_close(ours * torch.ones_like(v), auto)
+
+
+def test_reduce_grad_of_a_zero_denominator_is_finite():
+    v = np.zeros(3)
+    g = reduce_grad(v.shape, "mean", None, like=v, denominator=np.array(0.0))
+    assert float(g) == 1.0  # every element's own derivative is 0 then: the gradient is 0
+
+
+def test_grad_output_is_checked_like_any_floating_array():
+    v = np.zeros((2, 3))
+    with pytest.raises(ValueError, match=r"grad_output must have the output's shape \(2, 3\)"):
+        reduce_grad(v.shape, "none", np.ones(3), like=v)
+    with pytest.raises(ValueError, match=r"grad_output must have the output's shape \(\)"):
+        reduce_grad(v.shape, "mean", np.ones(1), like=v)
+    with pytest.raises(TypeError, match=r"grad_output must have the dtype of anchor \(float64\)"):
+        reduce_grad(v.shape, "sum", np.ones((), np.float32), like=v, like_name="anchor")
+    with pytest.raises(TypeError, match="grad_output must have a real floating dtype"):
+        reduce_grad(v.shape, "sum", np.ones((), np.int64), like=v)
 
 
 def test_reduce_keeps_autograd():
@@ -215,3 +251,22 @@ def test_primitives_keep_dtype_and_type():
     for f in (_math.softmax, _math.log_softmax, _math.softplus, _math.log_sigmoid):
         assert f(x32).dtype == torch.float32
         assert isinstance(f(np.array([1.0, 2.0])), np.ndarray)
+
+
+# --- every gradient beside its function ---------------------------------------------------------
+def _grad_pairs():
+    import lossbook
+
+    for name in lossbook.__all__:
+        if name.endswith("_grad") and name.removesuffix("_grad") in lossbook.__all__:
+            yield getattr(lossbook, name.removesuffix("_grad")), getattr(lossbook, name)
+
+
+@pytest.mark.parametrize(("f", "f_grad"), list(_grad_pairs()), ids=lambda f: f.__name__)
+def test_grad_takes_the_arguments_of_its_function_plus_grad_output(f, f_grad):
+    import inspect
+
+    params = dict(inspect.signature(f_grad).parameters)
+    grad_output = params.pop("grad_output")
+    assert grad_output.kind is inspect.Parameter.KEYWORD_ONLY and grad_output.default is None
+    assert list(params.values()) == list(inspect.signature(f).parameters.values())

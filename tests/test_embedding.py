@@ -22,6 +22,7 @@ from lossbook.embedding import (
     triplet_margin_loss,
     triplet_margin_loss_grad,
 )
+from tests._vjp import assert_vjp
 from tests.cases import CASES
 
 mpmath.mp.dps = 50
@@ -536,3 +537,24 @@ def test_margin_ranking_infinite_score_met_by_infinity_is_zero_not_nan():
     ours = margin_ranking_loss(x1, x2, y, reduction="none")
     theirs = torch.nn.functional.margin_ranking_loss(x1, x2, y, reduction="none")
     assert ours.tolist() == theirs.tolist() == [0.0, 0.0]
+
+
+# --- grad_output: the gradient is a vector-Jacobian product --------------------------------------
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_grad_output_against_autograd(reduction):
+    rng = np.random.default_rng(12)
+    a, pos, neg = (rng.normal(size=(5, 3)) for _ in range(3))
+    y = rng.choice([-1.0, 1.0], size=5)
+    for options in ({}, {"swap": True, "p": 1.5}, {"p": math.inf}):
+        assert_vjp(triplet_margin_loss, triplet_margin_loss_grad, a, pos, neg,
+                   reduction=reduction, margin=0.5, **options)
+    assert_vjp(triplet_margin_loss, triplet_margin_loss_grad, a[0], pos[0], neg[0],
+               reduction=reduction)
+    assert_vjp(margin_ranking_loss, margin_ranking_loss_grad, a[:, 0], pos[:, 0], y,
+               reduction=reduction, margin=0.1)
+    assert_vjp(hinge_embedding_loss, hinge_embedding_loss_grad, np.abs(a), np.sign(pos),
+               reduction=reduction)
+    assert_vjp(cosine_embedding_loss, cosine_embedding_loss_grad, a, pos, y,
+               reduction=reduction, margin=-0.2)

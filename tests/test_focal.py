@@ -47,6 +47,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from lossbook.focal import focal_loss, focal_loss_grad, sigmoid_focal_loss, sigmoid_focal_loss_grad
+from tests._vjp import assert_vjp
 from tests.cases import torchvision_sigmoid_focal_loss
 
 mpmath.mp.dps = 50
@@ -576,3 +577,22 @@ def test_softmax_certain_prediction_is_finite_for_every_gamma(dtype, gamma):
     torch.testing.assert_close(hand, auto)
     loss = loss.detach()
     assert float(loss[0]) == 0.0 and float(loss[3]) == pytest.approx(800.0 + np.log(2.0))
+
+
+# --- grad_output: the gradient is a vector-Jacobian product --------------------------------------
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0])
+def test_grad_output_against_autograd(reduction, gamma):
+    rng = np.random.default_rng(10)
+    x = rng.normal(size=(4, 3, 2)) * 2
+    t = rng.uniform(size=(4, 3, 2))
+    t[0] = np.round(t[0])  # hard and soft targets
+    assert_vjp(sigmoid_focal_loss, sigmoid_focal_loss_grad, x, t, gamma=gamma,
+               reduction=reduction)
+    y = rng.integers(0, 3, size=(4, 2))
+    y[1, 0] = -100
+    for alpha in (None, 0.25, np.array([0.2, 0.5, 0.3])):
+        assert_vjp(focal_loss, focal_loss_grad, x, y, gamma=gamma, alpha=alpha,
+                   reduction=reduction)

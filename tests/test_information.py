@@ -29,6 +29,7 @@ from lossbook.information import (
     surprisal,
     surprisal_grad,
 )
+from tests._vjp import assert_vjp
 from tests.cases import (
     torch_cross_entropy_between,
     torch_entropy,
@@ -544,3 +545,34 @@ def test_runs_under_torch_compile_fullgraph():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.testing.assert_close(compiled(x, t, p, q), step(x, t, p, q))
+
+
+# --- grad_output: the gradient is a vector-Jacobian product --------------------------------------
+
+
+@pytest.mark.parametrize("axis", [-1, 0])
+@pytest.mark.parametrize("base", [None, 2.0])
+def test_grad_output_against_autograd(axis, base):
+    rng = np.random.default_rng(8)
+    p = rng.dirichlet(np.ones(4), size=3)
+    q = rng.dirichlet(np.ones(4), size=3)
+    if axis == 0:
+        p, q = p.T.copy(), q.T.copy()
+    assert_vjp(surprisal, surprisal_grad, q, base=base)
+    assert_vjp(entropy, entropy_grad, p, axis=axis, base=base)
+    for f, f_grad in [(cross_entropy_between, cross_entropy_between_grad),
+                      (kl_divergence, kl_divergence_grad), (js_divergence, js_divergence_grad)]:
+        # the gradient is taken with respect to q, the second argument
+        assert_vjp(lambda q_, p_, f=f, **o: f(p_, q_, **o),
+                   lambda q_, p_, f_grad=f_grad, **o: f_grad(p_, q_, **o),
+                   q, p, axis=axis, base=base)
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum", "batchmean"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_grad_output_against_autograd(reduction, log_target):
+    rng = np.random.default_rng(9)
+    log_q = np.log(rng.dirichlet(np.ones(4), size=3))
+    p = rng.dirichlet(np.ones(4), size=3)
+    target = np.log(p) if log_target else p
+    assert_vjp(kl_div, kl_div_grad, log_q, target, reduction=reduction, log_target=log_target)

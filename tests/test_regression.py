@@ -23,6 +23,7 @@ from lossbook.regression import (
     smooth_l1_loss,
     smooth_l1_loss_grad,
 )
+from tests._vjp import assert_vjp
 
 EPS = float(np.finfo(np.float64).eps)
 TINY = float(np.finfo(np.float64).tiny)  # smallest normal float64
@@ -378,3 +379,14 @@ def test_runs_under_torch_compile_without_graph_break():
         warnings.simplefilter("ignore", UserWarning)
         got = compiled(x, y)
     assert torch.equal(got, everything(x, y))
+
+
+# --- grad_output: the gradient is a vector-Jacobian product --------------------------------------
+
+
+@pytest.mark.parametrize(("ours", "ours_grad", "_twin", "options"), LOSSES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_grad_output_against_autograd(ours, ours_grad, _twin, options, reduction):
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(3, 4)) * 3, rng.normal(size=(3, 4))
+    assert_vjp(ours, ours_grad, x, y, reduction=reduction, **options)

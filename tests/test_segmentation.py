@@ -40,6 +40,7 @@ from lossbook.segmentation import (
     tversky_loss,
     tversky_loss_grad,
 )
+from tests._vjp import assert_vjp
 
 LOSSES = (dice_loss, jaccard_loss, tversky_loss)
 GRADS = {dice_loss: dice_loss_grad, jaccard_loss: jaccard_loss_grad,
@@ -522,3 +523,24 @@ def test_gradients_at_tiny_losses_against_mpmath(kind, f, options, squared):
             with mpmath.workdps(1000):
                 want = mpmath.diff(loss_i, mpmath.mpf(p[i]), h=mpmath.mpf("1e-400"))
             assert abs(got[i] - want) <= 1e-14 * abs(want), (p, i, got[i], float(want))
+
+
+# --- grad_output: the gradient is a vector-Jacobian product --------------------------------------
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize(
+    "options",
+    [{"sigmoid": True}, {"softmax": True, "include_background": False},
+     {"softmax": True, "batch": True}, {"sigmoid": True, "squared_pred": True}],
+    ids=["sigmoid", "softmax-no-background", "softmax-batch", "sigmoid-squared"],
+)
+def test_grad_output_against_autograd(reduction, options):
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(2, 3, 4, 2))
+    t = (rng.uniform(size=(2, 3, 4, 2)) > 0.5).astype(np.float64)
+    assert_vjp(dice_loss, dice_loss_grad, x, t, reduction=reduction, **options)
+    assert_vjp(jaccard_loss, jaccard_loss_grad, x, t, reduction=reduction, **options)
+    options = {k: v for k, v in options.items() if k != "squared_pred"}
+    assert_vjp(tversky_loss, tversky_loss_grad, x, t, reduction=reduction, alpha=0.3, beta=0.7,
+               **options)
