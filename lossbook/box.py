@@ -52,10 +52,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lossbook._array import Array, float_input, is_torch, namespace
+from lossbook._array import Array, check_float, dtype_name, float_input, is_torch
 from lossbook._math import _detach
-from lossbook._reduction import check_reduction, reduce
-from lossbook._upstream import reduce_grad
+from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import check_non_empty, check_non_negative, check_same_shape, shape_str
 
 __all__ = [
@@ -77,13 +76,7 @@ _V_SCALE = 4 / math.pi**2  # CIoU's v = 4 / pi^2 (atan(w_g / h_g) - atan(w / h))
 
 def _check(boxes1: Array, boxes2: Array, reduction: str, eps: float, validate: bool) -> Any:
     xp = float_input(boxes1, "boxes1")
-    namespace(boxes1, boxes2)  # TypeError on a list or a mix of libraries
-    float_input(boxes2, "boxes2")
-    if boxes2.dtype != boxes1.dtype:
-        raise TypeError(
-            f"boxes2 must have the dtype of boxes1 ({str(boxes1.dtype).removeprefix('torch.')}); "
-            f"got {str(boxes2.dtype).removeprefix('torch.')}; cast one of them explicitly"
-        )
+    check_float(xp, boxes2, "boxes2", like=boxes1, like_name="boxes1")
     check_non_empty(boxes1, "boxes1")
     if boxes1.ndim == 0 or int(boxes1.shape[-1]) != 4:
         raise ValueError(
@@ -130,7 +123,7 @@ def _check_span(xp: Any, boxes1: Array, boxes2: Array) -> None:
             first = int(xp.nonzero(xp.logical_not(xp.reshape(ok, (-1,))))[0][0])
             raise ValueError(
                 f"boxes1 and boxes2 must lie within a span of {largest:.4g} (the largest "
-                f"{str(boxes1.dtype).removeprefix('torch.')}) along each axis; the pair at flat "
+                f"{dtype_name(boxes1)}) along each axis; the pair at flat "
                 f"index {first} spans {float(xp.reshape(low, (-1,))[first]):g} to "
                 f"{float(xp.reshape(high, (-1,))[first]):g}"
             )
@@ -341,7 +334,7 @@ def _aspect_grad(xp: Any, boxes1: Array, dv_dt1: Array) -> tuple[Array, ...]:
 
 def _finish(xp: Any, parts: tuple[Array, ...], boxes1: Array, reduction: str,
             grad_output: Array | None) -> Array:
-    g = reduce_grad(xp, tuple(boxes1.shape[:-1]), reduction, grad_output,
+    g = reduce_grad(tuple(boxes1.shape[:-1]), reduction, grad_output, xp=xp,
                     like=boxes1, like_name="boxes1")
     if not isinstance(g, float):
         g = g[..., None]
@@ -451,7 +444,7 @@ def box_iou_loss(
     0.666667
     """
     xp = _check(boxes1, boxes2, reduction, eps, validate)
-    return reduce(_overlap(xp, boxes1, boxes2, eps).iou_loss, reduction)
+    return reduce(_overlap(xp, boxes1, boxes2, eps).iou_loss, reduction, xp=xp)
 
 
 def box_iou_loss_grad(
@@ -589,7 +582,7 @@ def generalized_box_iou_loss(
     """
     xp = _check(boxes1, boxes2, reduction, eps, validate)
     o = _overlap(xp, boxes1, boxes2, eps)
-    return reduce(o.iou_loss + _safe_div(xp, o.uncovered, o.enclosing), reduction)
+    return reduce(o.iou_loss + _safe_div(xp, o.uncovered, o.enclosing), reduction, xp=xp)
 
 
 def generalized_box_iou_loss_grad(
@@ -714,7 +707,7 @@ def distance_box_iou_loss(
     xp = _check(boxes1, boxes2, reduction, eps, validate)
     o = _overlap(xp, boxes1, boxes2, eps)
     penalty, _, _ = _centres(xp, o, eps)
-    return reduce(o.iou_loss + penalty, reduction)
+    return reduce(o.iou_loss + penalty, reduction, xp=xp)
 
 
 def distance_box_iou_loss_grad(
@@ -853,7 +846,7 @@ def complete_box_iou_loss(
     o = _overlap(xp, boxes1, boxes2, eps)
     penalty, _, _ = _centres(xp, o, eps)
     v, _, _ = _aspect(xp, boxes1, boxes2)
-    return reduce(o.iou_loss + penalty + _ciou_alpha(xp, o, v, eps) * v, reduction)
+    return reduce(o.iou_loss + penalty + _ciou_alpha(xp, o, v, eps) * v, reduction, xp=xp)
 
 
 def complete_box_iou_loss_grad(

@@ -24,9 +24,8 @@ from numbers import Real
 from typing import Any
 
 from lossbook import _math
-from lossbook._array import Array, device, float_input, namespace
-from lossbook._reduction import check_reduction, reduce
-from lossbook._upstream import reduce_grad
+from lossbook._array import Array, check_float, device, dtype_name, float_input, namespace
+from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
     check_class_indices,
     check_non_empty,
@@ -50,10 +49,6 @@ __all__ = [
     "soft_margin_loss",
     "soft_margin_loss_grad",
 ]
-
-
-def _dtype(x: Array) -> str:
-    return str(x.dtype).removeprefix("torch.")
 
 
 def _scores(input: Array) -> Any:
@@ -110,15 +105,12 @@ def _multi_margin_check(input, target, p, margin, weight, reduction, validate):
     if not isinstance(validate, bool):
         raise TypeError(f"validate must be a bool; got {type(validate).__name__}")
     if weight is not None:
-        float_input(weight, "weight")
-        if weight.dtype != input.dtype:
-            raise TypeError(f"weight must have the dtype of input ({_dtype(input)}); got "
-                            f"{_dtype(weight)}; cast one of them explicitly")
+        check_float(xp, weight, "weight", like=input)
         if tuple(weight.shape) != (num_classes,):
             raise ValueError(f"weight must hold one weight per class, shape ({num_classes},); "
                              f"got {shape_str(weight)}")
     if not xp.isdtype(target.dtype, "integral"):
-        raise TypeError(f"target must hold integer class indices; got dtype {_dtype(target)}")
+        raise TypeError(f"target must hold integer class indices; got dtype {dtype_name(target)}")
     if validate:
         check_class_indices(target, num_classes)
         if weight is not None and not bool(xp.all(xp.logical_and(xp.isfinite(weight),
@@ -247,7 +239,7 @@ def multi_margin_loss(
     onehot, z, scale = _multi_margin_parts(xp, input, target, margin, weight)
     h = xp.where(onehot, xp.zeros_like(z), _hinge(xp, z))
     per_row = scale * xp.sum(h if pi == 1 else h * h, axis=-1)
-    return reduce(xp.reshape(per_row, tuple(target.shape)), reduction)
+    return reduce(xp.reshape(per_row, tuple(target.shape)), reduction, xp=xp)
 
 
 def multi_margin_loss_grad(
@@ -313,7 +305,7 @@ def multi_margin_loss_grad(
     d = others if pi == 1 else 2 * xp.where(others > 0, z, xp.zeros_like(z))
     d = d * scale[..., None]
     g = d - xp.where(onehot, xp.sum(d, axis=-1, keepdims=True), xp.zeros_like(d))
-    up = reduce_grad(xp, tuple(target.shape), reduction, grad_output, like=input)
+    up = reduce_grad(tuple(target.shape), reduction, grad_output, xp=xp, like=input)
     if reduction == "none" and not isinstance(up, float):
         up = xp.reshape(up, tuple(input.shape[:-1]))  # a (1,) target of (C,) scores
     return g * _per_row(xp, up)
@@ -327,7 +319,7 @@ def _multilabel_check(input, target, reduction, validate):
     namespace(input, target)
     if not xp.isdtype(target.dtype, "integral"):
         raise TypeError(f"target must hold integer class indices padded with -1; got dtype "
-                        f"{_dtype(target)}")
+                        f"{dtype_name(target)}")
     check_same_shape(input, target)
     check_reduction(reduction)
     if not isinstance(validate, bool):
@@ -438,7 +430,7 @@ def multilabel_margin_loss(
     counts, pairs, z = _multilabel_parts(xp, input, target)
     h = xp.where(pairs, _hinge(xp, z), xp.zeros_like(z))
     per_row = xp.sum(counts * xp.sum(h, axis=-1), axis=-1) / int(input.shape[-1])
-    return reduce(per_row, reduction)
+    return reduce(per_row, reduction, xp=xp)
 
 
 def multilabel_margin_loss_grad(
@@ -498,7 +490,7 @@ def multilabel_margin_loss_grad(
     counts, pairs, z = _multilabel_parts(xp, input, target)
     act = _active(xp, z, pairs) * counts[..., :, None]  # act[..., j, i]
     g = (xp.sum(act, axis=-2) - xp.sum(act, axis=-1)) / int(input.shape[-1])
-    up = reduce_grad(xp, tuple(input.shape[:-1]), reduction, grad_output, like=input)
+    up = reduce_grad(tuple(input.shape[:-1]), reduction, grad_output, xp=xp, like=input)
     return g * _per_row(xp, up)
 
 
@@ -509,12 +501,10 @@ def _soft_margin_check(input, target, reduction):
     xp = float_input(input, "input")
     namespace(input, target)
     if xp.isdtype(target.dtype, "real floating"):
-        if target.dtype != input.dtype:
-            raise TypeError(f"target must have the dtype of input ({_dtype(input)}); got "
-                            f"{_dtype(target)}; cast one of them explicitly")
+        check_float(xp, target, "target", like=input)
     elif not xp.isdtype(target.dtype, "integral"):
         raise TypeError(f"target must hold the labels -1 and 1 as floats or ints; got dtype "
-                        f"{_dtype(target)}")
+                        f"{dtype_name(target)}")
     check_same_shape(input, target)
     check_non_empty(input, "input")
     check_reduction(reduction)
@@ -583,8 +573,8 @@ def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean") ->
     >>> print(f"{float(soft_margin_loss(x, y)):.6f}")
     0.598051
     """
-    _, y = _soft_margin_check(input, target, reduction)
-    return reduce(_math.softplus(-(y * input)), reduction)
+    xp, y = _soft_margin_check(input, target, reduction)
+    return reduce(_math.softplus(-(y * input)), reduction, xp=xp)
 
 
 def soft_margin_loss_grad(
@@ -634,7 +624,7 @@ def soft_margin_loss_grad(
     -0.500000
     """
     xp, y = _soft_margin_check(input, target, reduction)
-    up = reduce_grad(xp, tuple(input.shape), reduction, grad_output, like=input)
+    up = reduce_grad(tuple(input.shape), reduction, grad_output, xp=xp, like=input)
     return -y * _sigmoid(-(y * input)) * up
 
 
@@ -642,11 +632,12 @@ def soft_margin_loss_grad(
 
 
 def _multilabel_soft_check(input, reduction):
-    float_input(input, "input")
+    xp = float_input(input, "input")
     if input.ndim == 0:
         raise ValueError("input must have a class axis (the last one), shape (N, C) or (C,); "
                          "got shape ()")
     check_reduction(reduction)
+    return xp
 
 
 def multilabel_soft_margin_loss(
@@ -720,11 +711,10 @@ def multilabel_soft_margin_loss(
     >>> print(f"{float(multilabel_soft_margin_loss(x, y)):.6f}")
     0.304756
     """
-    _multilabel_soft_check(input, reduction)
-    xp = namespace(input)
+    xp = _multilabel_soft_check(input, reduction)
     per_element = binary_cross_entropy_with_logits(input, target, weight=weight,
                                                    reduction="none", validate=validate)
-    return reduce(xp.mean(per_element, axis=-1), reduction)
+    return reduce(xp.mean(per_element, axis=-1), reduction, xp=xp)
 
 
 def multilabel_soft_margin_loss_grad(
@@ -775,9 +765,8 @@ def multilabel_soft_margin_loss_grad(
     >>> print(f"{float(multilabel_soft_margin_loss_grad(x, y)[0, 0]):.6f}")
     -0.250000
     """
-    _multilabel_soft_check(input, reduction)
-    xp = namespace(input)
+    xp = _multilabel_soft_check(input, reduction)
     g = binary_cross_entropy_with_logits_grad(input, target, weight=weight, reduction="none",
                                               validate=validate)
-    up = reduce_grad(xp, tuple(input.shape[:-1]), reduction, grad_output, like=input)
+    up = reduce_grad(tuple(input.shape[:-1]), reduction, grad_output, xp=xp, like=input)
     return g / int(input.shape[-1]) * _per_row(xp, up)

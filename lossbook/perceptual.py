@@ -18,16 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from lossbook._array import Array, float_input, is_torch, namespace
-from lossbook._reduction import check_reduction, reduce
-from lossbook._upstream import reduce_grad
+from lossbook._array import Array, check_float, float_input, is_torch
+from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import check_non_empty, check_non_negative, shape_str
 
 __all__ = ["feature_loss", "feature_loss_grad"]
-
-
-def _dtype(x: Array) -> str:
-    return str(x.dtype).removeprefix("torch.")
 
 
 def _layers(features: Any, name: str) -> list[Array]:
@@ -47,15 +42,10 @@ def _check(features_input, features_target, weights, p, normalize, eps, reductio
         raise ValueError(f"features_target must hold one feature map per layer of "
                          f"features_input ({len(inputs)}); got {len(targets)}")
     xp = float_input(inputs[0], "features_input[0]")
-    dtype = inputs[0].dtype
     batch = None
     for layer, (a, b) in enumerate(zip(inputs, targets, strict=True)):
         for name, x in ((f"features_input[{layer}]", a), (f"features_target[{layer}]", b)):
-            namespace(inputs[0], x)  # TypeError on a list or a mix of libraries
-            float_input(x, name)
-            if x.dtype != dtype:
-                raise TypeError(f"{name} must have the dtype of features_input[0] "
-                                f"({_dtype(inputs[0])}); got {_dtype(x)}")
+            check_float(xp, x, name, like=inputs[0], like_name="features_input[0]")
         if a.ndim < 2:
             raise ValueError(f"features_input[{layer}] must have a batch and a channel axis, "
                              f"shape (N, C, ...); got {shape_str(a)}")
@@ -100,11 +90,7 @@ def _weights(xp: Any, weights: Any, inputs: list[Array], validate: bool) -> list
         if isinstance(w, bool) or not hasattr(w, "shape"):
             raise TypeError(f"{name} must be a number or an array of one weight per channel; "
                             f"got {type(w).__name__}")
-        namespace(a, w)
-        float_input(w, name)
-        if w.dtype != a.dtype:
-            raise TypeError(f"{name} must have the dtype of the features ({_dtype(a)}); got "
-                            f"{_dtype(w)}")
+        check_float(xp, w, name, like=a, like_name="the features")
         channels = int(a.shape[1])
         if tuple(w.shape) != (channels,):
             raise ValueError(f"{name} must hold one weight per channel, shape ({channels},); "
@@ -269,7 +255,7 @@ def feature_loss(
         for a, b, w in zip(inputs, targets, ws, strict=True):
             per_sample = _layer_terms(xp, a, b, w, pi, normalize, eps)[1]
             total = per_sample if total is None else total + per_sample
-        return reduce(total, reduction)
+        return reduce(total, reduction, xp=xp)
 
 
 def feature_loss_grad(
@@ -339,7 +325,7 @@ def feature_loss_grad(
     """
     xp, inputs, targets, pi, ws = _check(features_input, features_target, weights, p,
                                          normalize, eps, reduction, validate)
-    up = reduce_grad(xp, (int(inputs[0].shape[0]),), reduction, grad_output, like=inputs[0],
+    up = reduce_grad((int(inputs[0].shape[0]),), reduction, grad_output, xp=xp, like=inputs[0],
                      like_name="features_input[0]")
     grads = []
     with _quiet(inputs[0]):
