@@ -669,7 +669,7 @@ def distance_box_iou_loss(
     Returns
     -------
     array
-        The loss in [0, 2), of ``boxes1``'s type, dtype and device.
+        The loss in [0, 2], of ``boxes1``'s type, dtype and device.
 
     Raises
     ------
@@ -679,7 +679,8 @@ def distance_box_iou_loss(
     Notes
     -----
     Both centres lie inside the enclosing box, so :math:`\\rho \\le c` and the penalty is in
-    [0, 1): the loss is in [0, 2), and it is at most the GIoU loss plus 1. Unlike GIoU's
+    [0, 1] (1 only for two distinct points with eps = 0): the loss is in [0, 2], and it is at
+    most the GIoU loss plus 1. Unlike GIoU's
     penalty, which is 0 as soon as one box contains the other, the centre distance keeps
     pulling a box inside the other towards its centre. The centre offset is formed as
     :math:`((x_1 - x_1^g) + (x_2 - x_2^g))/2`, differences of nearby coordinates first, and
