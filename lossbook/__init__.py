@@ -4,7 +4,8 @@ Every loss takes NumPy arrays or torch tensors (the result has the input's type,
 device; torch tensors keep autograd), PyTorch's argument names and defaults, and has a
 hand-derived gradient ``<loss>_grad`` beside it. Each family lives in its own module
 (``lossbook.information``, ``classification``, ``binary``, ``regression``, ``focal``,
-``segmentation``, ``embedding``); every public function is also importable from here.
+``segmentation``, ``embedding``, ``box``, ``hinge``, ``perceptual``); every public function is
+also importable from here.
 """
 
 from __future__ import annotations
