@@ -1,13 +1,19 @@
 # The course in two commands: `make course` builds it, `make test` checks it.
 # Each target creates .venv on first use and reinstalls only when requirements.lock or
 # pyproject.toml changes. torch is installed first, alone, from its exact pin, so that no
-# other package can pull a different (CUDA) build.
+# other package can pull a different build.
+#
+# TORCH_INDEX_URL: where that first install looks for torch. Unset, pip's own configuration
+# decides (PyPI's Linux wheel of torch is the CUDA build, several GB of GPU libraries; macOS and
+# Windows wheels are CPU-only). On Linux without a GPU, PyTorch's CPU wheels are much smaller:
+#   make test TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TORCH_PIN := $(shell grep -E '^torch==' requirements.lock)
+TORCH_INDEX_URL ?=
 # make test spreads the test files over the cores (pytest-xdist; at most 4 workers, each holds
 # torch). loadscope keeps a notebook's cells, and a module's tests, on one worker, in order.
 # `make test PYTEST_ARGS=` runs serially; plain `pytest` in .venv is serial too.
@@ -20,7 +26,7 @@ TESTS ?=
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lossbook needs Python 3.11 or newer, found " + sys.version.split()[0])'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check "$(TORCH_PIN)"
+	$(PY) -m pip install --quiet --disable-pip-version-check $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL) )"$(TORCH_PIN)"
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
@@ -32,12 +38,21 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS) $(TESTS)
 
 # `make student` writes build/student/; `make student RUN=1` also executes it and fails if a
-# notebook of the student edition breaks (CI does).
+# notebook of the student edition breaks (CI does). It refuses to replace an edition whose
+# notebooks were changed (a learner's answers) unless FORCE=1.
 student: $(STAMP)
-	$(PY) -m lossbook student $(if $(RUN),--run,)
+	$(PY) -m lossbook student $(if $(RUN),--run,) $(if $(FORCE),--force,)
 
+# `make lab` opens the notebooks as stored, with outputs and solutions; `make lab STUDENT=1`
+# opens the student edition in build/student/, writing it first if it is not there (an existing
+# edition, with a learner's answers in it, is opened as it is).
 lab: $(STAMP)
+ifdef STUDENT
+	test -d build/student || $(PY) -m lossbook student
+	$(VENV)/bin/jupyter lab build/student/
+else
 	$(VENV)/bin/jupyter lab notebooks/
+endif
 
 bench: $(STAMP)
 	$(PY) -m benchmarks $(if $(QUICK),--quick --out build/bench-quick,--make-test)

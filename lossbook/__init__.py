@@ -10,6 +10,11 @@ also importable from here.
 
 from __future__ import annotations
 
+import sys
+import types
+from typing import Any
+
+from lossbook._lazy import lazy_names
 from lossbook.binary import (
     binary_cross_entropy,
     binary_cross_entropy_grad,
@@ -28,7 +33,6 @@ from lossbook.box import (
     generalized_box_iou_loss,
     generalized_box_iou_loss_grad,
 )
-from lossbook.check import compare
 from lossbook.classification import (
     cross_entropy,
     cross_entropy_grad,
@@ -41,6 +45,7 @@ from lossbook.classification import (
     softmax,
     softmax_grad,
 )
+from lossbook.course.checker import check
 from lossbook.embedding import (
     cosine_embedding_loss,
     cosine_embedding_loss_grad,
@@ -51,7 +56,6 @@ from lossbook.embedding import (
     triplet_margin_loss,
     triplet_margin_loss_grad,
 )
-from lossbook.exercises import check
 from lossbook.focal import (
     focal_loss,
     focal_loss_grad,
@@ -83,7 +87,6 @@ from lossbook.information import (
     surprisal_grad,
 )
 from lossbook.perceptual import feature_loss, feature_loss_grad
-from lossbook.plotting import savefig, use_style
 from lossbook.regression import (
     huber_loss,
     huber_loss_grad,
@@ -187,32 +190,27 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def setup_notebook(seed: int = 0, precision: int = 4) -> None:
-    """Make a notebook reproducible: seeds, one thread, print precision and the figure style.
+# The course toolkit and the test kit: notebooks import these names from here today. They load
+# on first use, so that ``import lossbook`` imports neither torch nor matplotlib.
+_LAZY = {
+    "compare": "lossbook.check",
+    "savefig": "lossbook.course.plotting",
+    "use_style": "lossbook.course.plotting",
+    "setup_notebook": "lossbook.course.notebook",
+}
 
-    Seeds Python's, NumPy's global and torch's generators with ``seed``, runs torch on one
-    thread, prints NumPy arrays and torch tensors with ``precision`` digits, and applies the
-    course's figure style. On the CPU with one thread torch's kernels give the same bits on
-    every run (strict nbval checks every stored output), so the notebooks do not call
-    ``torch.use_deterministic_algorithms``: it would only import torch's compiler (about a
-    second at every notebook start) to set a flag the course does not need.
 
-    Examples
-    --------
-    >>> setup_notebook()
-    >>> import numpy as np
-    >>> print(np.array([1 / 3]))
-    [0.3333]
-    """
-    import random
+__getattr__, __dir__ = lazy_names(globals(), _LAZY)
 
-    import numpy as np
-    import torch
 
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 (learners call np.random.* directly)
-    torch.manual_seed(seed)
-    torch.set_num_threads(1)
-    np.set_printoptions(precision=precision, suppress=True)
-    torch.set_printoptions(precision=precision, sci_mode=False)
-    use_style()
+class _Package(types.ModuleType):
+    """``lossbook.check`` stays the exercise checker when the submodule ``lossbook.check``
+    (which holds ``compare``) is imported: Python would otherwise bind the submodule there."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "check" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from lossbook.__main__ import build, main, student
+from lossbook.__main__ import main
 from lossbook.course import COURSE, course_table
+from lossbook.course.build import execute_notebook
+from lossbook.course.checkout import CourseError, kernel_env
+from lossbook.course.student import student
 
 ROOT = Path(__file__).resolve().parent.parent
 CONDA_NAMES = {"pytorch": "torch"}  # conda-forge name -> PyPI name
@@ -70,18 +77,61 @@ def test_lock_pins_every_package_exactly_and_torch_to_the_cpu_build():
     assert pins["torch"] == "2.13.0"
 
 
-def test_makefile_installs_torch_first_from_the_lock():
-    makefile = (ROOT / "Makefile").read_text()
-    torch_step = makefile.index('pip install --quiet --disable-pip-version-check "$(TORCH_PIN)"')
-    lock_step = makefile.index("-r requirements.lock")
-    assert torch_step < lock_step
-    assert "$(STAMP): requirements.lock pyproject.toml" in makefile
+def _make_dry_run(*args: str) -> list[str]:
+    """The commands ``make`` would run, without running them."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    out = subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    return out.splitlines()
+
+
+@pytest.mark.parametrize("index", [None, "https://download.pytorch.org/whl/cpu"])
+def test_makefile_installs_torch_first_from_the_lock(index):
+    args = ["-W", "requirements.lock", ".venv/.installed"]  # as if the lock had changed
+    lines = _make_dry_run(*args, *([f"TORCH_INDEX_URL={index}"] if index else []))
+    installs = [line for line in lines if " -m pip install " in line]
+    assert installs[0].endswith('"torch==2.13.0"'), installs[0]
+    assert installs[1].endswith("-r requirements.lock")
+    assert ("--index-url" in installs[0]) == bool(index)
+    if index:
+        assert f"--index-url {index} " in installs[0]
+    assert all("--index-url" not in line for line in installs[1:])
+    assert "$(STAMP): requirements.lock pyproject.toml" in (ROOT / "Makefile").read_text()
+
+
+def test_make_lab_student_opens_the_student_edition():
+    assert _make_dry_run("lab", "STUDENT=1")[-2:] == [
+        "test -d build/student || .venv/bin/python -m lossbook student",
+        ".venv/bin/jupyter lab build/student/"]
+    assert _make_dry_run("lab")[-1] == ".venv/bin/jupyter lab notebooks/"
 
 
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme
     assert re.search(r"^make test$", (ROOT / ".ci" / "run").read_text(), re.M)
+
+
+def test_readme_leads_a_learner_to_the_student_edition_and_sets_up_windows_without_make():
+    readme = (ROOT / "README.md").read_text()
+    start = readme[readme.index("## Start here"):readme.index("## The course")]
+    assert "make lab STUDENT=1" in start
+    assert readme.index("## The course") < readme.index("## Running the tests")
+    windows = readme[readme.index("**Windows without make**"):]
+    block = windows[windows.index("```") + 3:].split("```", 1)[0].strip().splitlines()
+    pin = next(f"torch=={v}" for k, v in _lock().items() if k == "torch")
+    assert block == [
+        "py -3.11 -m venv .venv",
+        f"{WIN_PY} -m pip install {pin}",
+        f"{WIN_PY} -m pip install -r requirements.lock",
+        f"{WIN_PY} -m pip install --no-deps --no-build-isolation -e .",
+        f"{WIN_PY} -m lossbook student",
+        r".venv\Scripts\jupyter lab build\student",
+    ]
+    assert "TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu" in readme
+
+
+WIN_PY = r".venv\Scripts\python"
 
 
 def test_readme_course_map_is_the_course():
@@ -94,7 +144,7 @@ def test_readme_course_map_is_the_course():
 def test_notebooks_follow_the_course_map():
     stems = {ch.stem for ch in COURSE}
     for path in (ROOT / "notebooks").glob("*.ipynb"):
-        assert path.stem in stems, f"{path.name} is not in lossbook/course.py"
+        assert path.stem in stems, f"{path.name} is not in the course map, lossbook/course/chapters.py"
 
 
 def test_list_prints_the_course_map():
@@ -107,7 +157,7 @@ def test_list_prints_the_course_map():
 # --- the build ----------------------------------------------------------------------------------
 def _notebook(path: Path, *sources: str) -> None:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell("# A title with $x^2$")]
     nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
@@ -123,45 +173,77 @@ def _digest(folder: Path) -> str:
     return h.hexdigest()
 
 
+def _lossbook(*args: str, cwd: Path = ROOT, prefix: list[str] = ()) -> subprocess.CompletedProcess:
+    """``python -m lossbook ...`` as a learner runs it, with its output captured."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LOSSBOOK_FIGURES")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # a copy of the package stays as it was copied
+    return subprocess.run([*prefix, sys.executable, "-m", "lossbook", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+_SAVEFIG = ("import matplotlib.pyplot as plt\nfrom lossbook import savefig\n"
+            "print(savefig(plt.figure(), 'zz_build_test').parent.parent.name)")
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
+    """A small course built with ``python -m lossbook build``: a notebook that works (and saves
+    a figure), one that fails, one that works after it, and a file that is not a notebook; the
+    site of an earlier, good build is in place."""
     root = tmp_path_factory.mktemp("course")
     (root / "notebooks").mkdir()
-    _notebook(root / "notebooks" / "00_welcome.ipynb", "print(6 * 7)")
+    _notebook(root / "notebooks" / "00_welcome.ipynb", "print(6 * 7)", _SAVEFIG)
     _notebook(root / "notebooks" / "01_entropy.ipynb", "x = 1", "1 / 0", "print('never')")
     _notebook(root / "notebooks" / "02_cross_entropy.ipynb", "print('third')")
+    (root / "notebooks" / "03_kl_divergence.ipynb").write_text('{"cells": [')  # cut short
     (root / "notebooks" / "00_welcome.ipynb").write_text(
         (root / "notebooks" / "00_welcome.ipynb").read_text() + "\n")  # a learner's edit
+    (root / "site").mkdir()
+    (root / "site" / "index.html").write_text("the site of an earlier build")
     before = _digest(root / "notebooks")
-    import contextlib
-    import io
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = build(root, timeout=120)
-    return root, code, out.getvalue(), before
+    result = _lossbook("build", "--root", str(root))
+    return root, result, before
 
 
 def test_build_never_writes_into_notebooks(built):
-    root, _, _, before = built
+    root, _, before = built
     assert _digest(root / "notebooks") == before
 
 
-def test_build_reports_the_failing_cell_and_exits_nonzero(built):
-    root, code, out, _ = built
-    assert code == 1
-    table = out[out.index("notebook "):]
-    assert re.search(r"00_welcome\s+\d+\.\d\s+ok", table)
-    assert re.search(r"01_entropy\s+\d+\.\d\s+FAILED at cell 2: ZeroDivisionError: division by zero",
-                     table)
-    assert re.search(r"02_cross_entropy\s+\d+\.\d\s+ok", table)
-    assert "2 of 3 ok" in table
+def test_build_reports_the_failing_cell_and_the_invalid_file_and_exits_nonzero(built):
+    root, result, _ = built
+    assert result.returncode == 1
+    table = result.stdout
+    assert re.search(r"^00_welcome\s+\d+\.\d\s+ok$", table, re.M)
+    assert re.search(r"^01_entropy\s+\d+\.\d\s+FAILED at cell 2: ZeroDivisionError: division "
+                     r"by zero$", table, re.M)
+    assert re.search(r"^02_cross_entropy\s+\d+\.\d\s+ok$", table, re.M)
+    assert re.search(r"^03_kl_divergence\s+0\.0\s+FAILED: 03_kl_divergence.ipynb is not a valid "
+                     r"notebook: ", table, re.M)
+    assert re.search(r"^total\s+\d+\.\d\s+2 of 4 ok$", table, re.M)
     executed = nbformat.read(root / "build" / "notebooks" / "00_welcome.ipynb", as_version=4)
     assert executed.cells[1].outputs[0]["text"] == "42\n"
 
 
+def test_build_prints_one_line_per_notebook_and_nothing_else(built):
+    _, result, _ = built
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [
+        "notebook", "00_welcome", "01_entropy", "02_cross_entropy", "03_kl_divergence", "total",
+        "site:"]
+    assert result.stderr == "", result.stderr  # no kernel warnings (transport, traceback ...)
+
+
+def test_build_writes_figures_into_its_own_course(built):
+    root, _, _ = built
+    executed = nbformat.read(root / "build" / "notebooks" / "00_welcome.ipynb", as_version=4)
+    assert executed.cells[2].outputs[0]["text"] == f"{root.name}\n"
+    assert (root / "figures" / "zz_build_test.png").is_file()
+    assert not (ROOT / "figures" / "zz_build_test.png").exists()
+
+
 def test_build_renders_the_site_with_navigation(built):
-    root, _, _, _ = built
+    root, _, _ = built
     site = root / "site"
     index = (site / "index.html").read_text()
     for stem in ("00_welcome", "01_entropy", "02_cross_entropy"):
@@ -171,6 +253,148 @@ def test_build_renders_the_site_with_navigation(built):
     assert 'rel="next" href="02_cross_entropy.html"' in middle
     first = (site / "00_welcome.html").read_text()
     assert 'rel="prev"' not in first and "42" in first
+    assert sorted(p.name for p in (root / "build").iterdir()) == ["notebooks"]
+
+
+def test_a_failed_build_marks_its_failed_pages(built):
+    root, _, _ = built
+    site = root / "site"
+    index = (site / "index.html").read_text()
+    assert "the site of an earlier build" not in index
+    assert re.search(r'href="01_entropy.html">Entropy</a> <strong>\(failed in this build\)', index)
+    assert "03_kl_divergence.ipynb is not a valid notebook" in index
+    assert not (site / "03_kl_divergence.html").exists()
+    banner = "This notebook failed when the course was built"
+    assert banner in (site / "01_entropy.html").read_text()
+    assert "ZeroDivisionError" in (site / "01_entropy.html").read_text()
+    for ok in ("00_welcome", "02_cross_entropy"):
+        assert banner not in (site / f"{ok}.html").read_text()
+        assert "failed in this build" not in index.split(f'href="{ok}.html"')[1].split("</tr>")[0]
+
+
+def test_a_site_that_fails_to_render_leaves_the_old_site(tmp_path, monkeypatch):
+    import lossbook.course.site as site_module
+
+    (tmp_path / "notebooks").mkdir()
+    _notebook(tmp_path / "notebooks" / "00_welcome.ipynb", "print(1)")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("the good site")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(site_module, "_index", broken)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        site_module.render_site(tmp_path / "notebooks", tmp_path / "site")
+    assert [p.name for p in (tmp_path / "site").iterdir()] == ["index.html"]
+    assert (tmp_path / "site" / "index.html").read_text() == "the good site"
+
+
+def test_a_second_checkout_runs_its_own_lossbook(tmp_path):
+    """A second clone built with the first clone's Python runs its own lossbook and writes only
+    into itself."""
+    clone = tmp_path / "second clone"
+    shutil.copytree(ROOT / "lossbook", clone / "lossbook",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "pyproject.toml", clone / "pyproject.toml")
+    (clone / "notebooks").mkdir()
+    _notebook(clone / "notebooks" / "00_welcome.ipynb",
+              "import lossbook\nprint(lossbook.__file__)", _SAVEFIG)
+    result = _lossbook("build", cwd=clone)
+    assert result.returncode == 0, result.stdout + result.stderr
+    executed = nbformat.read(clone / "build" / "notebooks" / "00_welcome.ipynb", as_version=4)
+    assert executed.cells[1].outputs[0]["text"] == f"{clone / 'lossbook' / '__init__.py'}\n"
+    assert executed.cells[2].outputs[0]["text"] == f"{clone.name}\n"
+    assert (clone / "figures" / "zz_build_test.png").is_file()
+    assert not (ROOT / "figures" / "zz_build_test.png").exists()
+
+
+def test_a_checkout_with_another_lossbook_is_refused(tmp_path):
+    clone = tmp_path / "clone"
+    (clone / "lossbook").mkdir(parents=True)
+    (clone / "lossbook" / "__init__.py").write_text("")
+    (clone / "notebooks").mkdir()
+    _notebook(clone / "notebooks" / "00_welcome.ipynb", "print(1)")
+    for command in ("build", "site", "student"):
+        result = _lossbook(command, "--root", str(clone))
+        assert result.returncode == 2
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "has its own lossbook package, but this Python imports lossbook from" in result.stderr
+    assert sorted(p.name for p in clone.iterdir()) == ["lossbook", "notebooks"]
+
+
+def test_the_kernel_must_import_the_courses_lossbook(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    _notebook(tmp_path / "notebooks" / "00_welcome.ipynb", "print(1)")
+    elsewhere = tmp_path / "elsewhere" / "lossbook"
+    with pytest.raises(CourseError, match=r"the notebooks' kernel imports lossbook from .*, not "
+                                          r"this course's .*elsewhere"):
+        execute_notebook(COURSE[0], tmp_path / "notebooks", timeout=60,
+                         env=kernel_env(tmp_path, tmp_path / "figures"), package=elsewhere)
+
+
+def _folder_with_leftovers(root: Path) -> str:
+    """Earlier output in build/ and site/ that a refused command must leave alone."""
+    for folder in ("build/notebooks", "build/student", "site"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "keep.txt").write_text("earlier output")
+    return _digest(root)
+
+
+@pytest.mark.parametrize("command", ["build", "site", "student"])
+@pytest.mark.parametrize("case", ["no notebooks folder", "no notebooks", "an installed package"])
+def test_no_course_is_refused_in_one_line_and_nothing_is_deleted(tmp_path, command, case, capsys):
+    root = tmp_path / "somewhere"
+    root.mkdir()
+    if case == "no notebooks":
+        (root / "notebooks").mkdir()
+        (root / "notebooks" / "notes.txt").write_text("not a notebook")
+        expected = "no course notebooks in"
+    elif case == "an installed package":  # lossbook imported from a folder that is no checkout
+        shutil.copytree(ROOT / "lossbook", root / "lossbook",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        expected = "not in a checkout of the course"
+    else:
+        expected = "it has no notebooks/ folder"
+    before = _folder_with_leftovers(root)
+    if case == "an installed package":
+        result = _lossbook(command, cwd=root)
+        code, out, err = result.returncode, result.stdout, result.stderr
+    else:
+        code = main([command, "--root", str(root)])
+        out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"python -m lossbook {command}: ")
+    assert err.count("\n") == 1 and expected in err, err
+    assert _digest(root) == before
+
+
+@pytest.mark.parametrize("command", ["build", "site", "student"])
+def test_a_read_only_build_folder_is_refused_in_one_line(command):
+    """root may write anywhere, so as root the command runs as the user nobody (util-linux's
+    setpriv, which keeps root's access to the Python it starts)."""
+    base = Path(tempfile.mkdtemp(prefix="lossbook-read-only-"))
+    try:
+        base.chmod(0o755)
+        (base / "notebooks").mkdir(mode=0o755)
+        _notebook(base / "notebooks" / "00_welcome.ipynb", "print(1)")
+        (base / "notebooks" / "00_welcome.ipynb").chmod(0o644)
+        before = _folder_with_leftovers(base)
+        for folder in (base / "build" / "notebooks", base / "build" / "student", base / "build"):
+            folder.chmod(0o555)
+        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        result = _lossbook(command, "--root", str(base),
+                           prefix=as_nobody if os.geteuid() == 0 else [])
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stderr == (f"python -m lossbook {command}: cannot write into "
+                                 f"{base / 'build'}: Permission denied\n")
+        assert _digest(base) == before
+    finally:
+        for folder in base.rglob("*"):
+            if folder.is_dir():
+                folder.chmod(0o755)
+        shutil.rmtree(base)
 
 
 def test_student_edition_drops_solutions_and_outputs(tmp_path):
@@ -214,6 +438,40 @@ def test_notebooks_are_stored_executed_and_follow_the_conventions(path):
     assert not errors, "a stored error output in a cell not tagged raises-exception"
     stderr = [o["text"] for c in code for o in c.outputs if o.get("name") == "stderr"]
     assert not stderr, f"stored stderr output (warnings differ between machines): {stderr[:1]}"
+
+
+def _jupyterlab_metadata() -> dict:
+    """The notebook metadata JupyterLab 4 sets when it opens a notebook on the python3 kernel:
+    the kernelspec from ipykernel's kernel.json and the language_info the kernel reports. Where
+    the stored metadata equals it, JupyterLab changes nothing, so the notebook is not marked
+    modified and autosave leaves the file alone."""
+    from ipykernel.ipkernel import IPythonKernel
+    from ipykernel.kernelspec import KERNEL_NAME, get_kernel_dict
+
+    spec = get_kernel_dict()
+    return {"kernelspec": {"display_name": spec["display_name"], "language": spec["language"],
+                           "name": KERNEL_NAME},
+            "language_info": dict(IPythonKernel.language_info)}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_notebooks_store_the_metadata_jupyterlab_writes(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    expected = _jupyterlab_metadata()
+    assert (nb["nbformat"], nb["nbformat_minor"]) == (4, 5)
+    assert nb["metadata"]["kernelspec"] == expected["kernelspec"]
+    # language_info.version is the Python that executed the notebook; JupyterLab rewrites it
+    # only on another Python version (so the notebooks are stored from one, see below).
+    stored = dict(nb["metadata"]["language_info"])
+    assert re.fullmatch(r"3\.\d+\.\d+", stored.pop("version"))
+    assert stored == {k: v for k, v in expected["language_info"].items() if k != "version"}
+    assert set(nb["metadata"]) == {"kernelspec", "language_info"}
+
+
+def test_notebooks_are_stored_from_one_python_version():
+    versions = {json.loads(p.read_text(encoding="utf-8"))["metadata"]["language_info"]["version"]
+                for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert len(versions) == 1, versions
 
 
 def test_readme_quotes_the_benchmark_results_as_they_stand():

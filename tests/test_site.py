@@ -32,8 +32,10 @@ from urllib.parse import urljoin, urlsplit
 import nbformat
 import pytest
 
-from lossbook.__main__ import MATHJAX_URL, exercise_counts, render_site, student
 from lossbook.course import COURSE
+from lossbook.course.checkout import CourseError
+from lossbook.course.site import MATHJAX_URL, render_site
+from lossbook.course.student import drop_solutions, exercise_counts, student
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,7 +49,7 @@ CHAPTERS = [ch for ch in COURSE if ch.path(ROOT / "notebooks").is_file()]
 def _notebook(path: Path, *cells: tuple[str, list[str]]) -> None:
     """A notebook with a title and code cells given as (source, tags)."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell("# A title with $x^2$")]
     for source, tags in cells:
@@ -110,8 +112,7 @@ def student_run(tmp_path_factory):
 def test_student_run_passes_unsolved_stubs_and_tagged_errors(student_run):
     _, _, out = student_run
     table = out[out.index("notebook "):]
-    assert re.search(r"^00_welcome\s+\d+\.\d\s+ok$", table, re.M), out
-    assert re.search(r"00_welcome\s+\d+\.\d s\s+ok\s+\(1 checks print 'not yet'\)", out), out
+    assert re.search(r"^00_welcome\s+\d+\.\d\s+ok  \(1 checks print 'not yet'\)$", table, re.M), out
 
 
 def test_student_run_fails_on_a_broken_notebook(student_run):
@@ -121,7 +122,14 @@ def test_student_run_fails_on_a_broken_notebook(student_run):
     assert re.search(r"^01_entropy\s+\d+\.\d\s+FAILED at cell 2: ZeroDivisionError", table, re.M)
     assert re.search(r"^02_cross_entropy\s+\d+\.\d\s+FAILED: 1 exercise check\(s\) print "
                      r"'correct' without solutions", table, re.M)
-    assert "1 of 3 ok" in table
+    assert re.search(r"^total\s+\d+\.\d\s+1 of 3 ok$", table, re.M)
+
+
+def test_student_run_prints_one_line_per_notebook(student_run):
+    _, _, out = student_run
+    table = out[out.index("notebook "):].splitlines()
+    assert [line.split()[0] for line in table] == [
+        "notebook", "00_welcome", "01_entropy", "02_cross_entropy", "total"]
 
 
 def test_student_run_leaves_the_edition_clean(student_run):
@@ -134,14 +142,67 @@ def test_student_run_leaves_the_edition_clean(student_run):
     assert sorted(p.name for p in (root / "build").iterdir()) == ["student"]
 
 
+def test_drop_solutions_removes_the_sections_it_empties():
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    solution = code("check('00.a', 42)")
+    solution.metadata["tags"] = ["solution"]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        md("# Title\n## Exercises\n```python\n# not a heading\n```"), code("check('00.a', ...)"),
+        md("## Summary\n\n* a point\n\nNext: 01.\n\n## Solutions\n\nTry first."), solution,
+        md("## Worked example\nKept: it has a code cell."), code("print(1)"),
+    ]
+    out = drop_solutions(nb)
+    assert [c.source for c in out.cells] == [
+        "# Title\n## Exercises\n```python\n# not a heading\n```", "check('00.a', ...)",
+        "## Summary\n\n* a point\n\nNext: 01.",
+        "## Worked example\nKept: it has a code cell.", "print(1)"]
+
+
+def test_drop_solutions_removes_a_solutions_cell_and_keeps_other_sections():
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    solution = code("answer = 1")
+    solution.metadata["tags"] = ["solution"]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [md("## Pitfalls\nRead this."), md("## Solutions"), solution, solution]
+    assert [c.source for c in drop_solutions(nb).cells] == ["## Pitfalls\nRead this."]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda ch: ch.stem)
+def test_no_student_notebook_keeps_a_solutions_heading(chapter):
+    nb = drop_solutions(nbformat.read(chapter.path(ROOT / "notebooks"), as_version=4))
+    headings = [h for c in nb.cells if c.cell_type == "markdown"
+                for h in re.findall(r"^#+ .*$", c.source, re.M)]
+    assert not [h for h in headings if re.search(r"solution", h, re.I)], headings[-3:]
+    assert nb.cells[-1].cell_type == "markdown" and re.search(r"\w", nb.cells[-1].source)
+    assert not any("solution" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+def test_student_keeps_a_learners_changes(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    _notebook(tmp_path / "notebooks" / "00_welcome.ipynb", ("answer = ...", []))
+    quiet = contextlib.redirect_stdout(io.StringIO())
+    with quiet:
+        assert student(tmp_path) == 0
+        assert student(tmp_path) == 0  # unchanged: written again
+    edited = tmp_path / "build" / "student" / "00_welcome.ipynb"
+    edited.write_text(edited.read_text().replace("answer = ...", "answer = 42"))
+    with quiet, pytest.raises(CourseError, match=r"00_welcome.ipynb has changed since the "
+                                                 r"student edition was written"):
+        student(tmp_path)
+    assert "answer = 42" in edited.read_text()
+    with quiet:
+        assert student(tmp_path, force=True) == 0
+    assert "answer = ..." in edited.read_text()
+
+
 # --- the site -----------------------------------------------------------------------------------
 def _site_is_fresh(site: Path) -> bool:
     """site/ from ``make course`` is reused when it is newer than every notebook and the code."""
     index = site / "index.html"
     if not index.is_file() or not all((site / f"{ch.stem}.html").is_file() for ch in CHAPTERS):
         return False
-    sources = [*(ROOT / "notebooks").glob("*.ipynb"), ROOT / "lossbook" / "__main__.py",
-               ROOT / "lossbook" / "course.py"]
+    sources = [*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "lossbook" / "course").glob("*.py")]
     return index.stat().st_mtime >= max(p.stat().st_mtime for p in sources)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossbook.exercises import Exercise
+from lossbook.course.exercises import Exercise
 
 
 def _p_t(logit: np.ndarray, target: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossbook.exercises import Exercise
+from lossbook.course.exercises import Exercise
 
 
 def _log_softmax(x: np.ndarray) -> np.ndarray:

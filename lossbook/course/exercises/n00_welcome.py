@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from lossbook.exercises import Exercise
+from lossbook.course.exercises import Exercise
 
 
 def _square_loss(prediction: float, target: float) -> float:

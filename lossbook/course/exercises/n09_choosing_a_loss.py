@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from lossbook.exercises import Exercise
+from lossbook.course.exercises import Exercise
 
 
 def _kl_batchmean(model_probs: np.ndarray, target_probs: np.ndarray) -> float:

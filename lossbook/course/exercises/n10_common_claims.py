@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from lossbook.exercises import Exercise
+from lossbook.course.exercises import Exercise
 
 
 def _stable_bce_with_logits(logit: np.ndarray, target: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossbook.exercises import Exercise
+from lossbook.course.exercises import Exercise
 
 
 def _triplet_hinge(d_pos: np.ndarray, d_neg: np.ndarray, margin: float) -> np.ndarray:

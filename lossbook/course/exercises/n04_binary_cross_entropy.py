@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from lossbook.exercises import Exercise
+from lossbook.course.exercises import Exercise
 
 
 def _bce(p: float, y: float) -> float:

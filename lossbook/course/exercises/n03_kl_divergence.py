@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossbook.exercises import Exercise
+from lossbook.course.exercises import Exercise
 
 
 def _kl_from_logits(student_logits: np.ndarray, teacher_probs: np.ndarray) -> float:
