@@ -22,7 +22,8 @@ from lossbook.box import (
     generalized_box_iou_loss,
     generalized_box_iou_loss_grad,
 )
-from tests._autograd import assert_vjp, hand
+from tests._autograd import hand
+from tests._vjp import assert_vjp
 from tests.cases import (
     _box_pairs,
     _tv_diou_iou_loss,

@@ -25,7 +25,8 @@ from lossbook.hinge import (
     soft_margin_loss,
     soft_margin_loss_grad,
 )
-from tests._autograd import assert_vjp, hand
+from tests._autograd import hand
+from tests._vjp import assert_vjp
 from tests.cases import (
     _HINGE_W5,
     _multi_margin_inputs,
