@@ -29,14 +29,15 @@ from lossbook import (
     binary,
     box,
     classification,
-    embedding,
     focal,
     hinge,
     information,
+    margin,
+    primitives,
     regression,
     segmentation,
 )
-from tests import cases
+from lossbook.testing import twins
 
 __all__ = ["FAMILIES", "Bench", "Group", "all_benches"]
 
@@ -267,7 +268,7 @@ def _binary() -> list[Bench]:
         Bench(family="binary", ours=binary.binary_cross_entropy, twin=F.binary_cross_entropy,
               twin_name="F.binary_cross_entropy", suite=_probability_suite,
               truth=lambda p, y: _map(_bce, p, y), speed_inputs=_speed_probs, elementwise=True),
-        Bench(family="binary", ours=binary.log_sigmoid, twin=F.logsigmoid,
+        Bench(family="binary", ours=primitives.log_sigmoid, twin=F.logsigmoid,
               twin_name="F.logsigmoid",
               suite=lambda: [Group("logits +-1e4", (_LOGITS,))],
               truth=lambda x: _map(lambda a: -_softplus(-a), x),
@@ -373,11 +374,11 @@ def _speed_entropy(n: int, dtype: torch.dtype, gen: torch.Generator) -> tuple[to
 
 def _information() -> list[Bench]:
     return [
-        Bench(family="information", ours=information.kl_div, twin=cases.torch_kl_div,
+        Bench(family="information", ours=information.kl_div, twin=twins.torch_kl_div,
               twin_name="F.kl_div", suite=_kl_suite, options={"reduction": "batchmean"},
               truth=lambda x, t: _map(lambda a, b: _xlogy(b, b) - b * a, x, t),
               speed_inputs=_speed_kl, elementwise=True, size_label=_ce_size),
-        Bench(family="information", ours=information.entropy, twin=cases.torch_entropy,
+        Bench(family="information", ours=information.entropy, twin=twins.torch_entropy,
               twin_name="torch.special.entr(p).sum(-1)", suite=_entropy_suite,
               truth=lambda p: _rows(lambda row: -mpmath.fsum(_xlogy(v, v) for v in row), p),
               options={}, speed_inputs=_speed_entropy, twin_is_fused=False, size_label=_ce_size),
@@ -423,12 +424,12 @@ def _monai_softmax_focal() -> Callable[..., Any]:
 
 def _focal() -> list[Bench]:
     return [
-        Bench(family="focal", ours=focal.sigmoid_focal_loss, twin=cases.torchvision_sigmoid_focal_loss,
+        Bench(family="focal", ours=focal.sigmoid_focal_loss, twin=twins.torchvision_sigmoid_focal_loss,
               twin_name="torchvision formula", suite=_sigmoid_focal_suite,
               truth=lambda x, y: _map(_sigmoid_focal, x, y), options={"reduction": "mean"}, speed_inputs=_speed_logits,
               monai=_monai_sigmoid_focal, monai_name="monai FocalLoss(sigmoid)",
               twin_is_fused=False, elementwise=True),
-        Bench(family="focal", ours=focal.focal_loss, twin=cases.monai_softmax_focal_loss,
+        Bench(family="focal", ours=focal.focal_loss, twin=twins.monai_softmax_focal_loss,
               twin_name="MONAI softmax_focal_loss", suite=_ce_suite, truth=_focal_truth,
               options={}, speed_inputs=_speed_ce,
               size_label=_ce_size, monai=_monai_softmax_focal,
@@ -528,14 +529,14 @@ def _segmentation() -> list[Bench]:
 
 # MONAI is the segmentation losses' accuracy twin (the registry's wrappers, reduction="none").
 SEGMENTATION_ACCURACY_TWINS = {
-    "dice_loss": cases.monai_dice_loss,
-    "jaccard_loss": cases.monai_jaccard_loss,
-    "tversky_loss": cases.monai_tversky_loss,
+    "dice_loss": twins.monai_dice_loss,
+    "jaccard_loss": twins.monai_jaccard_loss,
+    "tversky_loss": twins.monai_tversky_loss,
 }
 
 
 # ---------------------------------------------------------------------------------------------
-# embedding: triplet, margin ranking, hinge, cosine; margins met exactly, scales 1e-200 .. 1e200.
+# margin: triplet, margin ranking, hinge, cosine; margins met exactly, scales 1e-200 .. 1e200.
 
 EPS_T = 1e-6  # triplet's pairwise-distance eps
 EPS_C = float(np.float32(1e-12))  # cosine's EPSILON, added as a float32 number (see lossbook)
@@ -635,22 +636,22 @@ def _rows_size(n: int) -> str:
     return f"N={rows}, D={d}"
 
 
-def _embedding() -> list[Bench]:
+def _margin() -> list[Bench]:
     return [
-        Bench(family="embedding", ours=embedding.triplet_margin_loss, twin=F.triplet_margin_loss,
+        Bench(family="margin", ours=margin.triplet_margin_loss, twin=F.triplet_margin_loss,
               twin_name="F.triplet_margin_loss", suite=_triplet_suite, truth=_triplet_truth, speed_inputs=_speed_rows(3),
               size_label=_rows_size),
-        Bench(family="embedding", ours=embedding.margin_ranking_loss, twin=F.margin_ranking_loss,
+        Bench(family="margin", ours=margin.margin_ranking_loss, twin=F.margin_ranking_loss,
               twin_name="F.margin_ranking_loss", suite=_ranking_suite,
               options={"margin": 0.5},
               truth=lambda a, b, y: _map(lambda p, q, s: max(mpmath.mpf(0), -s * (p - q) + 0.5),
                                          a, b, y),
               speed_inputs=_speed_ranking, elementwise=True),
-        Bench(family="embedding", ours=embedding.hinge_embedding_loss, twin=F.hinge_embedding_loss,
+        Bench(family="margin", ours=margin.hinge_embedding_loss, twin=F.hinge_embedding_loss,
               twin_name="F.hinge_embedding_loss", suite=_hinge_suite,
               truth=lambda x, y: _map(lambda a, s: a if s > 0 else max(mpmath.mpf(0), 1 - a), x, y),
               speed_inputs=_speed_hinge, elementwise=True),
-        Bench(family="embedding", ours=embedding.cosine_embedding_loss,
+        Bench(family="margin", ours=margin.cosine_embedding_loss,
               twin=F.cosine_embedding_loss, twin_name="F.cosine_embedding_loss",
               suite=_cosine_suite, truth=_cosine_truth,
               speed_inputs=_speed_labelled, size_label=_rows_size),
@@ -713,13 +714,13 @@ def _box() -> list[Bench]:
     common = dict(family="box", suite=_box_suite, speed_inputs=_speed_boxes, twin_is_fused=False,
                   size_label=lambda n: f"N={max(n // 4, 1):,} boxes")
     return [
-        Bench(ours=box.box_iou_loss, twin=cases.torchvision_box_iou_loss,
+        Bench(ours=box.box_iou_loss, twin=twins.torchvision_box_iou_loss,
               twin_name="torchvision's formula", truth=_box_truth("iou"), **common),
-        Bench(ours=box.generalized_box_iou_loss, twin=cases.torchvision_generalized_box_iou_loss,
+        Bench(ours=box.generalized_box_iou_loss, twin=twins.torchvision_generalized_box_iou_loss,
               twin_name="torchvision's formula", truth=_box_truth("giou"), **common),
-        Bench(ours=box.distance_box_iou_loss, twin=cases.torchvision_distance_box_iou_loss,
+        Bench(ours=box.distance_box_iou_loss, twin=twins.torchvision_distance_box_iou_loss,
               twin_name="torchvision's formula", truth=_box_truth("diou"), **common),
-        Bench(ours=box.complete_box_iou_loss, twin=cases.torchvision_complete_box_iou_loss,
+        Bench(ours=box.complete_box_iou_loss, twin=twins.torchvision_complete_box_iou_loss,
               twin_name="torchvision's formula", truth=_box_truth("ciou"), **common),
     ]
 
@@ -830,7 +831,7 @@ FAMILIES: dict[str, Callable[[], list[Bench]]] = {
     "regression": _regression,
     "focal": _focal,
     "segmentation": _segmentation,
-    "embedding": _embedding,
+    "margin": _margin,
     "box": _box,
     "hinge": _hinge,
 }

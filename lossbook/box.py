@@ -46,16 +46,19 @@ accuracy where torchvision's ``1 - iou`` cancels.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from typing import Any, NamedTuple
 
-import numpy as np
-
-from lossbook._array import Array, check_float, dtype_name, float_input, is_torch
-from lossbook._math import _detach
+from lossbook._array import Array, check_float, dtype_name, namespace, quiet
 from lossbook._reduction import check_reduction, reduce, reduce_grad
-from lossbook._validation import check_non_empty, check_non_negative, check_same_shape, shape_str
+from lossbook._validation import (
+    check_non_empty,
+    check_non_negative,
+    check_option,
+    check_same_shape,
+    shape_str,
+)
+from lossbook.primitives import _detach
 
 __all__ = [
     "box_iou_loss",
@@ -74,8 +77,11 @@ _V_SCALE = 4 / math.pi**2  # CIoU's v = 4 / pi^2 (atan(w_g / h_g) - atan(w / h))
 # --- checks -----------------------------------------------------------------------------------
 
 
-def _check(boxes1: Array, boxes2: Array, reduction: str, eps: float, validate: bool) -> Any:
-    xp = float_input(boxes1, "boxes1")
+def _check(boxes1: Array, boxes2: Array, reduction: str, eps: Any, validate: Any,
+           grad_output: Array | None = None) -> tuple[Any, float]:
+    """The checks of every loss and gradient here; returns the namespace and eps."""
+    xp = namespace(boxes1=boxes1, boxes2=boxes2, grad_output=grad_output)
+    check_float(xp, boxes1, "boxes1")
     check_float(xp, boxes2, "boxes2", like=boxes1, like_name="boxes1")
     check_non_empty(boxes1, "boxes1")
     if boxes1.ndim == 0 or int(boxes1.shape[-1]) != 4:
@@ -85,14 +91,12 @@ def _check(boxes1: Array, boxes2: Array, reduction: str, eps: float, validate: b
         )
     check_same_shape(boxes1, boxes2, ("boxes1", "boxes2"))
     check_reduction(reduction)
-    check_non_negative(eps, "eps")
-    if not isinstance(validate, bool):
-        raise TypeError(f"validate must be a bool; got {type(validate).__name__}")
-    if validate:
+    eps = check_non_negative(eps, "eps")
+    if check_option(validate, "validate", bool):
         for name, boxes in (("boxes1", boxes1), ("boxes2", boxes2)):
             _check_boxes(xp, boxes, name)
         _check_span(xp, boxes1, boxes2)
-    return xp
+    return xp, eps
 
 
 def _check_boxes(xp: Any, boxes: Array, name: str) -> None:
@@ -275,12 +279,6 @@ def _aspect(xp: Any, boxes1: Array, boxes2: Array) -> tuple[Array, Array, Array]
 # --- gradients --------------------------------------------------------------------------------
 
 
-def _overflow_to_inf(x: Array) -> Any:
-    """Let NumPy overflow to inf without a warning: a gradient whose true size exceeds the dtype
-    (1/eps = 1e7 at a zero-width enclosing box, beyond float16's 65504) is +-inf, as in torch."""
-    return contextlib.nullcontext() if is_torch(x) else np.errstate(over="ignore")
-
-
 def _stack(xp: Any, gx1: Array, gy1: Array, gx2: Array, gy2: Array) -> Array:
     return xp.stack([gx1, gy1, gx2, gy2], axis=-1)
 
@@ -443,18 +441,19 @@ def box_iou_loss(
     >>> print(f"{float(box_iou_loss(pred, true, eps=0.0)):.6f}")
     0.666667
     """
-    xp = _check(boxes1, boxes2, reduction, eps, validate)
-    return reduce(_overlap(xp, boxes1, boxes2, eps).iou_loss, reduction, xp=xp)
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
+    with quiet(boxes1):
+        return reduce(_overlap(xp, boxes1, boxes2, eps).iou_loss, reduction, xp=xp)
 
 
 def box_iou_loss_grad(
     boxes1: Array,
     boxes2: Array,
     *,
+    grad_output: Array | None = None,
     reduction: str = "none",
     eps: float = 1e-7,
     validate: bool = True,
-    grad_output: Array | None = None,
 ) -> Array:
     """Gradient of :func:`box_iou_loss` with respect to ``boxes1``.
 
@@ -505,8 +504,8 @@ def box_iou_loss_grad(
     >>> print(f"{float(box_iou_loss_grad(pred, true, eps=0.0)[2]):.6f}")
     -0.333333
     """
-    xp = _check(boxes1, boxes2, reduction, eps, validate)
-    with _overflow_to_inf(boxes1):
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate, grad_output)
+    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
         o = _overlap(xp, boxes1, boxes2, eps)
         return _finish(xp, _iou_grad(xp, o), boxes1, reduction, grad_output)
 
@@ -580,19 +579,20 @@ def generalized_box_iou_loss(
     >>> print(f"{float(generalized_box_iou_loss(pred, true, eps=0.0)):.6f}")
     1.333333
     """
-    xp = _check(boxes1, boxes2, reduction, eps, validate)
-    o = _overlap(xp, boxes1, boxes2, eps)
-    return reduce(o.iou_loss + _safe_div(xp, o.uncovered, o.enclosing), reduction, xp=xp)
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
+    with quiet(boxes1):
+        o = _overlap(xp, boxes1, boxes2, eps)
+        return reduce(o.iou_loss + _safe_div(xp, o.uncovered, o.enclosing), reduction, xp=xp)
 
 
 def generalized_box_iou_loss_grad(
     boxes1: Array,
     boxes2: Array,
     *,
+    grad_output: Array | None = None,
     reduction: str = "none",
     eps: float = 1e-7,
     validate: bool = True,
-    grad_output: Array | None = None,
 ) -> Array:
     """Gradient of :func:`generalized_box_iou_loss` with respect to ``boxes1``.
 
@@ -636,8 +636,8 @@ def generalized_box_iou_loss_grad(
     >>> print(f"{float(generalized_box_iou_loss_grad(pred, true, eps=0.0)[2]):.6f}")
     -0.333333
     """
-    xp = _check(boxes1, boxes2, reduction, eps, validate)
-    with _overflow_to_inf(boxes1):
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate, grad_output)
+    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
         o = _overlap(xp, boxes1, boxes2, eps)
         parts = tuple(a + b for a, b in zip(_iou_grad(xp, o), _giou_penalty_grad(xp, o), strict=True))
         return _finish(xp, parts, boxes1, reduction, grad_output)
@@ -705,20 +705,21 @@ def distance_box_iou_loss(
     >>> print(f"{float(distance_box_iou_loss(pred, true, eps=0.0)):.6f}")
     0.812500
     """
-    xp = _check(boxes1, boxes2, reduction, eps, validate)
-    o = _overlap(xp, boxes1, boxes2, eps)
-    penalty, _, _ = _centres(xp, o, eps)
-    return reduce(o.iou_loss + penalty, reduction, xp=xp)
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
+    with quiet(boxes1):
+        o = _overlap(xp, boxes1, boxes2, eps)
+        penalty, _, _ = _centres(xp, o, eps)
+        return reduce(o.iou_loss + penalty, reduction, xp=xp)
 
 
 def distance_box_iou_loss_grad(
     boxes1: Array,
     boxes2: Array,
     *,
+    grad_output: Array | None = None,
     reduction: str = "none",
     eps: float = 1e-7,
     validate: bool = True,
-    grad_output: Array | None = None,
 ) -> Array:
     """Gradient of :func:`distance_box_iou_loss` with respect to ``boxes1``.
 
@@ -760,8 +761,8 @@ def distance_box_iou_loss_grad(
     >>> print(f"{float(distance_box_iou_loss_grad(pred, true, eps=0.0)[2]):.6f}")
     0.078125
     """
-    xp = _check(boxes1, boxes2, reduction, eps, validate)
-    with _overflow_to_inf(boxes1):
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate, grad_output)
+    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
         o = _overlap(xp, boxes1, boxes2, eps)
         penalty, den, sm = _centres(xp, o, eps)
         parts = tuple(a + b for a, b in zip(_iou_grad(xp, o), _centre_grad(xp, o, penalty, den, sm),
@@ -843,21 +844,22 @@ def complete_box_iou_loss(
     >>> print(f"{float(complete_box_iou_loss(pred, true, eps=0.0)):.6f}")
     0.762918
     """
-    xp = _check(boxes1, boxes2, reduction, eps, validate)
-    o = _overlap(xp, boxes1, boxes2, eps)
-    penalty, _, _ = _centres(xp, o, eps)
-    v, _, _ = _aspect(xp, boxes1, boxes2)
-    return reduce(o.iou_loss + penalty + _ciou_alpha(xp, o, v, eps) * v, reduction, xp=xp)
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
+    with quiet(boxes1):
+        o = _overlap(xp, boxes1, boxes2, eps)
+        penalty, _, _ = _centres(xp, o, eps)
+        v, _, _ = _aspect(xp, boxes1, boxes2)
+        return reduce(o.iou_loss + penalty + _ciou_alpha(xp, o, v, eps) * v, reduction, xp=xp)
 
 
 def complete_box_iou_loss_grad(
     boxes1: Array,
     boxes2: Array,
     *,
+    grad_output: Array | None = None,
     reduction: str = "none",
     eps: float = 1e-7,
     validate: bool = True,
-    grad_output: Array | None = None,
 ) -> Array:
     """Gradient of :func:`complete_box_iou_loss` with respect to ``boxes1``.
 
@@ -906,8 +908,8 @@ def complete_box_iou_loss_grad(
     >>> print(f"{float(complete_box_iou_loss_grad(pred, true, eps=0.0)[2]):.6f}")
     0.163341
     """
-    xp = _check(boxes1, boxes2, reduction, eps, validate)
-    with _overflow_to_inf(boxes1):
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate, grad_output)
+    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
         o = _overlap(xp, boxes1, boxes2, eps)
         penalty, den, sm = _centres(xp, o, eps)
         v, dv_dt1, _ = _aspect(xp, boxes1, boxes2)

@@ -20,24 +20,31 @@ hinge term only where :math:`m - x_y + x_j > 0`, so at 0 the slope is 0.
 
 from __future__ import annotations
 
-from numbers import Real
 from typing import Any
 
-from lossbook import _math
-from lossbook._array import Array, check_float, device, dtype_name, float_input, namespace
+from lossbook._array import (
+    Array,
+    check_float,
+    check_integer,
+    device,
+    int_outside,
+    namespace,
+    quiet,
+)
 from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
     check_class_indices,
     check_non_empty,
     check_non_negative,
+    check_non_negative_values,
+    check_option,
     check_same_shape,
     shape_str,
 )
-from lossbook.binary import (
-    _sigmoid,
-    binary_cross_entropy_with_logits,
-    binary_cross_entropy_with_logits_grad,
-)
+from lossbook.binary import _check as _check_with_logits
+from lossbook.binary import _with_logits, _with_logits_grad
+from lossbook.margin import _check_labels
+from lossbook.primitives import _sigmoid, _softplus
 
 __all__ = [
     "multi_margin_loss",
@@ -51,15 +58,14 @@ __all__ = [
 ]
 
 
-def _scores(input: Array) -> Any:
+def _scores(xp: Any, input: Array) -> None:
     """Scores of shape (C,) or (N, C), as PyTorch's multi-class margin kernels take them."""
-    xp = float_input(input, "input")
+    check_float(xp, input, "input")
     if input.ndim not in (1, 2):
         raise ValueError(
             f"input must hold class scores of shape (N, C) or (C,); got shape {shape_str(input)}"
         )
     check_non_empty(input, "input")
-    return xp
 
 
 def _hinge(xp: Any, z: Array) -> Array:
@@ -80,17 +86,17 @@ def _per_row(xp: Any, g: Array | float) -> Array | float:
 
 
 def _check_p(p: Any) -> int:
-    if isinstance(p, bool) or not isinstance(p, Real):  # np.bool_ is not Real either
-        raise TypeError(f"p must be the number 1 or 2; got {type(p).__name__}")
-    if p not in (1, 2):
-        raise ValueError(f"p must be 1 or 2 (PyTorch supports only these); got {p!r}")
-    return int(p)
+    pi = check_option(p, "p", int)
+    if pi not in (1, 2):
+        raise ValueError(f"p must be 1 or 2 (PyTorch supports only these); got {pi}")
+    return pi
 
 
-def _multi_margin_check(input, target, p, margin, weight, reduction, validate):
-    xp = _scores(input)
+def _multi_margin_check(input, target, p, margin, weight, reduction, validate, grad_output=None):
+    """The checks of multi_margin_loss and its gradient: namespace, p and margin."""
+    xp = namespace(input=input, target=target, weight=weight, grad_output=grad_output)
+    _scores(xp, input)
     num_classes = int(input.shape[-1])
-    namespace(input, target, weight)  # TypeError on a list or a mix of libraries
     rows = tuple(int(d) for d in input.shape[:-1])
     allowed = [rows] if input.ndim == 2 else [(), (1,)]
     if tuple(int(d) for d in target.shape) not in allowed:
@@ -100,24 +106,19 @@ def _multi_margin_check(input, target, p, margin, weight, reduction, validate):
             f"{shape_str(input)}; got target {shape_str(target)}"
         )
     pi = _check_p(p)
-    check_non_negative(margin, "margin")
+    margin = check_non_negative(margin, "margin")
     check_reduction(reduction)
-    if not isinstance(validate, bool):
-        raise TypeError(f"validate must be a bool; got {type(validate).__name__}")
     if weight is not None:
         check_float(xp, weight, "weight", like=input)
         if tuple(weight.shape) != (num_classes,):
             raise ValueError(f"weight must hold one weight per class, shape ({num_classes},); "
                              f"got {shape_str(weight)}")
-    if not xp.isdtype(target.dtype, "integral"):
-        raise TypeError(f"target must hold integer class indices; got dtype {dtype_name(target)}")
-    if validate:
-        check_class_indices(target, num_classes)
-        if weight is not None and not bool(xp.all(xp.logical_and(xp.isfinite(weight),
-                                                                 weight >= 0))):
-            raise ValueError(f"weight must hold finite values >= 0; got a smallest value of "
-                             f"{float(xp.min(weight)):.6g}")
-    return xp, pi
+    check_integer(xp, target, "target")
+    if check_option(validate, "validate", bool):
+        check_class_indices(xp, target, num_classes)
+        if weight is not None:
+            check_non_negative_values(xp, weight, "weight")
+    return xp, pi, margin
 
 
 def _multi_margin_parts(xp, input, target, margin, weight):
@@ -235,23 +236,24 @@ def multi_margin_loss(
     >>> print(f"{float(multi_margin_loss(scores, np.array([0, 1]), reduction='sum')):.6f}")
     0.966667
     """
-    xp, pi = _multi_margin_check(input, target, p, margin, weight, reduction, validate)
-    onehot, z, scale = _multi_margin_parts(xp, input, target, margin, weight)
-    h = xp.where(onehot, xp.zeros_like(z), _hinge(xp, z))
-    per_row = scale * xp.sum(h if pi == 1 else h * h, axis=-1)
-    return reduce(xp.reshape(per_row, tuple(target.shape)), reduction, xp=xp)
+    xp, pi, margin = _multi_margin_check(input, target, p, margin, weight, reduction, validate)
+    with quiet(input):
+        onehot, z, scale = _multi_margin_parts(xp, input, target, margin, weight)
+        h = xp.where(onehot, xp.zeros_like(z), _hinge(xp, z))
+        per_row = scale * xp.sum(h if pi == 1 else h * h, axis=-1)
+        return reduce(xp.reshape(per_row, tuple(target.shape)), reduction, xp=xp)
 
 
 def multi_margin_loss_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     p: int = 1,
     margin: float = 1.0,
     weight: Array | None = None,
     reduction: str = "mean",
     validate: bool = True,
-    grad_output: Array | None = None,
 ) -> Array:
     """Gradient of :func:`multi_margin_loss` with respect to ``input``.
 
@@ -299,34 +301,33 @@ def multi_margin_loss_grad(
     >>> print(f"{float(g[0, 0]):.6f}")
     -0.333333
     """
-    xp, pi = _multi_margin_check(input, target, p, margin, weight, reduction, validate)
-    onehot, z, scale = _multi_margin_parts(xp, input, target, margin, weight)
-    others = _active(xp, z, xp.logical_not(onehot))
-    d = others if pi == 1 else 2 * xp.where(others > 0, z, xp.zeros_like(z))
-    d = d * scale[..., None]
-    g = d - xp.where(onehot, xp.sum(d, axis=-1, keepdims=True), xp.zeros_like(d))
+    xp, pi, margin = _multi_margin_check(input, target, p, margin, weight, reduction, validate,
+                                         grad_output)
     up = reduce_grad(tuple(target.shape), reduction, grad_output, xp=xp, like=input)
     if reduction == "none" and not isinstance(up, float):
         up = xp.reshape(up, tuple(input.shape[:-1]))  # a (1,) target of (C,) scores
-    return g * _per_row(xp, up)
+    with quiet(input):
+        onehot, z, scale = _multi_margin_parts(xp, input, target, margin, weight)
+        others = _active(xp, z, xp.logical_not(onehot))
+        d = others if pi == 1 else 2 * xp.where(others > 0, z, xp.zeros_like(z))
+        d = d * scale[..., None]
+        g = d - xp.where(onehot, xp.sum(d, axis=-1, keepdims=True), xp.zeros_like(d))
+        return g * _per_row(xp, up)
 
 
 # --- multilabel_margin_loss -------------------------------------------------------------------
 
 
-def _multilabel_check(input, target, reduction, validate):
-    xp = _scores(input)
-    namespace(input, target)
-    if not xp.isdtype(target.dtype, "integral"):
-        raise TypeError(f"target must hold integer class indices padded with -1; got dtype "
-                        f"{dtype_name(target)}")
+def _multilabel_check(input, target, reduction, validate, grad_output=None):
+    """The checks of multilabel_margin_loss and its gradient; returns the namespace."""
+    xp = namespace(input=input, target=target, grad_output=grad_output)
+    _scores(xp, input)
+    check_integer(xp, target, "target", "integer class indices padded with -1")
     check_same_shape(input, target)
     check_reduction(reduction)
-    if not isinstance(validate, bool):
-        raise TypeError(f"validate must be a bool; got {type(validate).__name__}")
-    if validate:
+    if check_option(validate, "validate", bool):
         num_classes = int(input.shape[-1])
-        bad = xp.logical_or(target < -1, target >= num_classes)
+        bad = int_outside(xp, target, -1, num_classes)
         if bool(xp.any(bad)):
             raise ValueError(
                 f"target must hold class indices within [0, {num_classes}), padded with -1 "
@@ -427,19 +428,20 @@ def multilabel_margin_loss(
     0.850000
     """
     xp = _multilabel_check(input, target, reduction, validate)
-    counts, pairs, z = _multilabel_parts(xp, input, target)
-    h = xp.where(pairs, _hinge(xp, z), xp.zeros_like(z))
-    per_row = xp.sum(counts * xp.sum(h, axis=-1), axis=-1) / int(input.shape[-1])
-    return reduce(per_row, reduction, xp=xp)
+    with quiet(input):
+        counts, pairs, z = _multilabel_parts(xp, input, target)
+        h = xp.where(pairs, _hinge(xp, z), xp.zeros_like(z))
+        per_row = xp.sum(counts * xp.sum(h, axis=-1), axis=-1) / int(input.shape[-1])
+        return reduce(per_row, reduction, xp=xp)
 
 
 def multilabel_margin_loss_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     reduction: str = "mean",
     validate: bool = True,
-    grad_output: Array | None = None,
 ) -> Array:
     """Gradient of :func:`multilabel_margin_loss` with respect to ``input``.
 
@@ -486,29 +488,28 @@ def multilabel_margin_loss_grad(
     >>> print(f"{float(multilabel_margin_loss_grad(x, y)[0, 0]):.6f}")
     -0.500000
     """
-    xp = _multilabel_check(input, target, reduction, validate)
-    counts, pairs, z = _multilabel_parts(xp, input, target)
-    act = _active(xp, z, pairs) * counts[..., :, None]  # act[..., j, i]
-    g = (xp.sum(act, axis=-2) - xp.sum(act, axis=-1)) / int(input.shape[-1])
+    xp = _multilabel_check(input, target, reduction, validate, grad_output)
     up = reduce_grad(tuple(input.shape[:-1]), reduction, grad_output, xp=xp, like=input)
-    return g * _per_row(xp, up)
+    with quiet(input):
+        counts, pairs, z = _multilabel_parts(xp, input, target)
+        act = _active(xp, z, pairs) * counts[..., :, None]  # act[..., j, i]
+        g = (xp.sum(act, axis=-2) - xp.sum(act, axis=-1)) / int(input.shape[-1])
+        return g * _per_row(xp, up)
 
 
 # --- soft_margin_loss -------------------------------------------------------------------------
 
 
-def _soft_margin_check(input, target, reduction):
-    xp = float_input(input, "input")
-    namespace(input, target)
-    if xp.isdtype(target.dtype, "real floating"):
-        check_float(xp, target, "target", like=input)
-    elif not xp.isdtype(target.dtype, "integral"):
-        raise TypeError(f"target must hold the labels -1 and 1 as floats or ints; got dtype "
-                        f"{dtype_name(target)}")
+def _soft_margin_check(input, target, reduction, grad_output=None):
+    """The checks of soft_margin_loss and its gradient: namespace and the labels as floats."""
+    xp = namespace(input=input, target=target, grad_output=grad_output)
+    check_float(xp, input, "input")
+    # any real label, as PyTorch's code takes it (its documentation says -1 or 1): no value check
+    y = _check_labels(xp, target, input, False)
     check_same_shape(input, target)
     check_non_empty(input, "input")
     check_reduction(reduction)
-    return xp, xp.astype(target, input.dtype)
+    return xp, y
 
 
 def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
@@ -574,15 +575,16 @@ def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean") ->
     0.598051
     """
     xp, y = _soft_margin_check(input, target, reduction)
-    return reduce(_math.softplus(-(y * input)), reduction, xp=xp)
+    with quiet(input):
+        return reduce(_softplus(xp, -(y * input)), reduction, xp=xp)
 
 
 def soft_margin_loss_grad(
     input: Array,
     target: Array,
     *,
-    reduction: str = "mean",
     grad_output: Array | None = None,
+    reduction: str = "mean",
 ) -> Array:
     """Gradient of :func:`soft_margin_loss` with respect to ``input``.
 
@@ -623,20 +625,22 @@ def soft_margin_loss_grad(
     >>> print(f"{float(g[0]):.6f}")
     -0.500000
     """
-    xp, y = _soft_margin_check(input, target, reduction)
+    xp, y = _soft_margin_check(input, target, reduction, grad_output)
     up = reduce_grad(tuple(input.shape), reduction, grad_output, xp=xp, like=input)
-    return -y * _sigmoid(-(y * input)) * up
+    with quiet(input):
+        return -y * _sigmoid(xp, -(y * input)) * up
 
 
 # --- multilabel_soft_margin_loss --------------------------------------------------------------
 
 
-def _multilabel_soft_check(input, reduction):
-    xp = float_input(input, "input")
+def _multilabel_soft_check(input, target, weight, reduction, validate, grad_output=None):
+    """binary_cross_entropy_with_logits' checks, and a class axis; returns the namespace."""
+    xp = _check_with_logits(input, target, weight, None, reduction, validate, grad_output,
+                            probabilities=False)
     if input.ndim == 0:
         raise ValueError("input must have a class axis (the last one), shape (N, C) or (C,); "
                          "got shape ()")
-    check_reduction(reduction)
     return xp
 
 
@@ -711,20 +715,20 @@ def multilabel_soft_margin_loss(
     >>> print(f"{float(multilabel_soft_margin_loss(x, y)):.6f}")
     0.304756
     """
-    xp = _multilabel_soft_check(input, reduction)
-    per_element = binary_cross_entropy_with_logits(input, target, weight=weight,
-                                                   reduction="none", validate=validate)
-    return reduce(xp.mean(per_element, axis=-1), reduction, xp=xp)
+    xp = _multilabel_soft_check(input, target, weight, reduction, validate)
+    with quiet(input):
+        per_element = _with_logits(xp, input, target, weight, None)
+        return reduce(xp.mean(per_element, axis=-1), reduction, xp=xp)
 
 
 def multilabel_soft_margin_loss_grad(
     input: Array,
     target: Array,
     *,
+    grad_output: Array | None = None,
     weight: Array | None = None,
     reduction: str = "mean",
     validate: bool = True,
-    grad_output: Array | None = None,
 ) -> Array:
     """Gradient of :func:`multilabel_soft_margin_loss` with respect to ``input``.
 
@@ -765,8 +769,8 @@ def multilabel_soft_margin_loss_grad(
     >>> print(f"{float(multilabel_soft_margin_loss_grad(x, y)[0, 0]):.6f}")
     -0.250000
     """
-    xp = _multilabel_soft_check(input, reduction)
-    g = binary_cross_entropy_with_logits_grad(input, target, weight=weight, reduction="none",
-                                              validate=validate)
+    xp = _multilabel_soft_check(input, target, weight, reduction, validate, grad_output)
     up = reduce_grad(tuple(input.shape[:-1]), reduction, grad_output, xp=xp, like=input)
-    return g / int(input.shape[-1]) * _per_row(xp, up)
+    with quiet(input):
+        g = _with_logits_grad(xp, input, target, weight, None)
+        return g / int(input.shape[-1]) * _per_row(xp, up)

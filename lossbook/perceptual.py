@@ -11,16 +11,21 @@ caller's autograd carries it back through the network).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from lossbook._array import Array, check_float, float_input, is_torch
+from lossbook._array import Array, check_float, namespace, quiet
 from lossbook._reduction import check_reduction, reduce, reduce_grad
-from lossbook._validation import check_non_empty, check_non_negative, shape_str
+from lossbook._validation import (
+    check_non_empty,
+    check_non_negative,
+    check_non_negative_values,
+    check_option,
+    shape_str,
+)
 
 __all__ = ["feature_loss", "feature_loss_grad"]
 
@@ -35,17 +40,39 @@ def _layers(features: Any, name: str) -> list[Array]:
     return list(features)
 
 
-def _check(features_input, features_target, weights, p, normalize, eps, reduction, validate):
+def _is_number(w: Any) -> bool:
+    """A layer weight given as a number (NumPy scalars included; bool is not a number)."""
+    return isinstance(w, Real | np.generic) and not isinstance(w, bool | np.bool_)
+
+
+def _check(features_input, features_target, weights, p, normalize, eps, reduction, validate,
+           grad_output=None):
+    """The checks of feature_loss and its gradient: namespace, layers, options, weights."""
     inputs = _layers(features_input, "features_input")
     targets = _layers(features_target, "features_target")
     if len(targets) != len(inputs):
         raise ValueError(f"features_target must hold one feature map per layer of "
                          f"features_input ({len(inputs)}); got {len(targets)}")
-    xp = float_input(inputs[0], "features_input[0]")
-    batch = None
+    if weights is not None and (not isinstance(weights, list | tuple)
+                                or len(weights) != len(inputs)):
+        got = (f"{len(weights)} weights" if isinstance(weights, list | tuple)
+               else type(weights).__name__)
+        raise (ValueError if isinstance(weights, list | tuple) else TypeError)(
+            f"weights must be a list or tuple of one weight per layer ({len(inputs)}); got {got}")
+    for i, w in enumerate(weights or ()):
+        if not _is_number(w) and not hasattr(w, "shape"):
+            raise TypeError(f"weights[{i}] must be a number or an array of one weight per "
+                            f"channel; got {type(w).__name__}")
+    arrays = {f"features_input[{i}]": a for i, a in enumerate(inputs)}
+    arrays |= {f"features_target[{i}]": b for i, b in enumerate(targets)}
+    arrays |= {f"weights[{i}]": w for i, w in enumerate(weights or ()) if not _is_number(w)}
+    xp = namespace(**arrays, grad_output=grad_output)
+    first = inputs[0]
+    check_float(xp, first, "features_input[0]")
+    batch = int(first.shape[0]) if first.ndim else None
     for layer, (a, b) in enumerate(zip(inputs, targets, strict=True)):
         for name, x in ((f"features_input[{layer}]", a), (f"features_target[{layer}]", b)):
-            check_float(xp, x, name, like=inputs[0], like_name="features_input[0]")
+            check_float(xp, x, name, like=first, like_name="features_input[0]")
         if a.ndim < 2:
             raise ValueError(f"features_input[{layer}] must have a batch and a channel axis, "
                              f"shape (N, C, ...); got {shape_str(a)}")
@@ -54,58 +81,41 @@ def _check(features_input, features_target, weights, p, normalize, eps, reductio
                              f"the same shape (no broadcasting); got {shape_str(a)} and "
                              f"{shape_str(b)}")
         check_non_empty(a, f"features_input[{layer}]")
-        if batch is None:
-            batch = int(a.shape[0])
-        elif int(a.shape[0]) != batch:
+        if int(a.shape[0]) != batch:
             raise ValueError(f"features_input[{layer}] must have the batch size of "
                              f"features_input[0] ({batch}); got shape {shape_str(a)}")
-    if isinstance(p, bool) or not isinstance(p, Real) or p not in (1, 2):
-        raise (TypeError if isinstance(p, bool) or not isinstance(p, Real) else ValueError)(
-            f"p must be 1 (absolute differences) or 2 (squared differences); got {p!r}")
-    if not isinstance(normalize, bool):
-        raise TypeError(f"normalize must be a bool; got {type(normalize).__name__}")
-    if not isinstance(validate, bool):
-        raise TypeError(f"validate must be a bool; got {type(validate).__name__}")
-    check_non_negative(eps, "eps")
+    pi = check_option(p, "p", int)
+    if pi not in (1, 2):
+        raise ValueError(f"p must be 1 (absolute differences) or 2 (squared differences); "
+                         f"got {pi}")
+    normalize = check_option(normalize, "normalize", bool)
+    validate = check_option(validate, "validate", bool)
+    eps = check_non_negative(eps, "eps")
     check_reduction(reduction)
-    return xp, inputs, targets, int(p), _weights(xp, weights, inputs, validate)
+    ws = _weights(xp, weights, inputs, validate)
+    return xp, inputs, targets, pi, normalize, eps, ws
 
 
 def _weights(xp: Any, weights: Any, inputs: list[Array], validate: bool) -> list[Any]:
-    """One weight per layer: a number, or an array of one weight per channel (C_l,)."""
+    """One weight per layer: a number, or an array of one weight per channel (C_l,), shaped to
+    broadcast against the layer."""
     if weights is None:
         return [1.0] * len(inputs)
-    if not isinstance(weights, list | tuple) or len(weights) != len(inputs):
-        got = f"{len(weights)} weights" if isinstance(weights, list | tuple) else (
-            type(weights).__name__)
-        raise (ValueError if isinstance(weights, list | tuple) else TypeError)(
-            f"weights must be a list or tuple of one weight per layer ({len(inputs)}); got {got}")
     out = []
     for layer, (w, a) in enumerate(zip(weights, inputs, strict=True)):
         name = f"weights[{layer}]"
-        if isinstance(w, Real) and not isinstance(w, bool):
-            check_non_negative(w, name)
-            out.append(float(w))
+        if _is_number(w):
+            out.append(check_non_negative(w, name))
             continue
-        if isinstance(w, bool) or not hasattr(w, "shape"):
-            raise TypeError(f"{name} must be a number or an array of one weight per channel; "
-                            f"got {type(w).__name__}")
         check_float(xp, w, name, like=a, like_name="the features")
         channels = int(a.shape[1])
         if tuple(w.shape) != (channels,):
             raise ValueError(f"{name} must hold one weight per channel, shape ({channels},); "
                              f"got {shape_str(w)}")
-        if validate and not bool(xp.all(xp.logical_and(xp.isfinite(w), w >= 0))):
-            raise ValueError(f"{name} must hold finite values >= 0; got a smallest value of "
-                             f"{float(xp.min(w)):.6g}")
+        if validate:
+            check_non_negative_values(xp, w, name)
         out.append(xp.reshape(w, (1, channels) + (1,) * (a.ndim - 2)))
     return out
-
-
-def _quiet(x: Array) -> Any:
-    """No NumPy warning for an infinite feature: its loss is inf or NaN, as in torch."""
-    return contextlib.nullcontext() if is_torch(x) else np.errstate(invalid="ignore",
-                                                                   divide="ignore")
 
 
 def _unit(xp: Any, f: Array, eps: float) -> tuple[Array, Array, Array]:
@@ -248,9 +258,9 @@ def feature_loss(
     >>> print(f"{float(feature_loss(f1, f2, weights=[1.0, 0.5])):.6f}")
     1.500000
     """
-    xp, inputs, targets, pi, ws = _check(features_input, features_target, weights, p,
-                                         normalize, eps, reduction, validate)
-    with _quiet(inputs[0]):
+    xp, inputs, targets, pi, normalize, eps, ws = _check(
+        features_input, features_target, weights, p, normalize, eps, reduction, validate)
+    with quiet(inputs[0]):
         total = None
         for a, b, w in zip(inputs, targets, ws, strict=True):
             per_sample = _layer_terms(xp, a, b, w, pi, normalize, eps)[1]
@@ -262,13 +272,13 @@ def feature_loss_grad(
     features_input: Sequence[Array],
     features_target: Sequence[Array],
     *,
+    grad_output: Array | None = None,
     weights: Sequence[float | Array] | None = None,
     p: int = 2,
     normalize: bool = False,
     eps: float = 1e-10,
     reduction: str = "mean",
     validate: bool = True,
-    grad_output: Array | None = None,
 ) -> list[Array]:
     """Gradient of :func:`feature_loss` with respect to each of ``features_input``.
 
@@ -323,12 +333,13 @@ def feature_loss_grad(
     >>> print(f"{float(g[0][0, 1]):.6f}")
     3.000000
     """
-    xp, inputs, targets, pi, ws = _check(features_input, features_target, weights, p,
-                                         normalize, eps, reduction, validate)
+    xp, inputs, targets, pi, normalize, eps, ws = _check(
+        features_input, features_target, weights, p, normalize, eps, reduction, validate,
+        grad_output)
     up = reduce_grad((int(inputs[0].shape[0]),), reduction, grad_output, xp=xp, like=inputs[0],
-                     like_name="features_input[0]")
+                     like_name="features_input")
     grads = []
-    with _quiet(inputs[0]):
+    with quiet(inputs[0]):
         for a, b, w in zip(inputs, targets, ws, strict=True):
             diff, _, e, q, unit = _layer_terms(xp, a, b, w, pi, normalize, eps)
             count = 1
