@@ -114,6 +114,18 @@ class Case:
     def name(self) -> str:
         return self.ours.__name__
 
+    def tensors(self, options: Mapping[str, Any], seed: int = 0
+                ) -> tuple[list[Any], dict[str, Any]]:
+        """The inputs ``make_inputs(numpy.random.default_rng(seed))`` and the array options of
+        ``options`` as torch tensors (float64 data, int64 indices; a sequence input as a list
+        of tensors)."""
+        import torch
+
+        inputs = [each(lambda a: torch.from_numpy(np.array(a)), x)
+                  for x in self.make_inputs(np.random.default_rng(seed))]
+        return inputs, {k: each(lambda a: torch.from_numpy(a) if isinstance(a, np.ndarray) else a,
+                                v) for k, v in options.items()}
+
 
 @dataclass(frozen=True)
 class Documented:
