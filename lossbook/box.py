@@ -394,6 +394,13 @@ def box_iou_loss(
         A last axis other than 4, different shapes, empty boxes, x2 < x1 or y2 < y1 or a
         non-finite coordinate (validate=True), eps < 0, unknown reduction.
 
+    See Also
+    --------
+    box_iou_loss_grad : its gradient.
+    generalized_box_iou_loss, distance_box_iou_loss, complete_box_iou_loss : the refinements.
+    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
+        replaced.
+
     Notes
     -----
     torchvision has no function for the plain IoU loss; this is the first half of its
@@ -420,11 +427,6 @@ def box_iou_loss(
     The subgradients are PyTorch's autograd's through torchvision's formula: the intersection
     contributes only where both overlaps are > 0, and where two coordinates tie
     (``max(x1, x1g)`` with ``x1 == x1g``) each gets half.
-
-    See Also
-    --------
-    box_iou_loss_grad : its gradient.
-    generalized_box_iou_loss, distance_box_iou_loss, complete_box_iou_loss : the refinements.
 
     References
     ----------
@@ -477,6 +479,12 @@ def box_iou_loss_grad(
     array
         The vector-Jacobian product, of ``boxes1``'s shape, type and dtype.
 
+    See Also
+    --------
+    box_iou_loss : the loss.
+    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
+        replaced.
+
     Notes
     -----
     With :math:`\\ell = 1 - I/D`, :math:`D = U + \\epsilon` and :math:`U = |B_1| + |B_2| - I`,
@@ -487,10 +495,6 @@ def box_iou_loss_grad(
     0 where the boxes do not overlap), and :math:`\\partial |B_1|/\\partial x_2 = h_1 =
     -\\partial |B_1|/\\partial x_1`; likewise for y. Each derivative along x is formed in units
     of the enclosing box's width and divided by it at the end, so nothing overflows.
-
-    See Also
-    --------
-    box_iou_loss : the loss.
 
     References
     ----------
@@ -542,6 +546,13 @@ def generalized_box_iou_loss(
     TypeError, ValueError
         As :func:`box_iou_loss`.
 
+    See Also
+    --------
+    generalized_box_iou_loss_grad : its gradient.
+    box_iou_loss, distance_box_iou_loss, complete_box_iou_loss : the other IoU losses.
+    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
+        replaced.
+
     Notes
     -----
     GIoU :math:`= \\mathrm{IoU} - |C \\setminus (B_1 \\cup B_2)|/|C|` lies in (-1, 1]; the
@@ -559,11 +570,8 @@ def generalized_box_iou_loss(
     torchvision's float16 boxes are computed in float32 (``_upcast_non_float``) and the loss
     returned in float32; lossbook computes in the input's dtype, with lengths divided by the
     enclosing box's extent so that no area overflows, and returns the input's dtype.
-
-    See Also
-    --------
-    generalized_box_iou_loss_grad : its gradient.
-    box_iou_loss, distance_box_iou_loss, complete_box_iou_loss : the other IoU losses.
+    With the lengths divided first, the loss stays finite where torchvision's areas overflow
+    (a box reaching -1.8e308 in float64: torchvision's loss is NaN there).
 
     References
     ----------
@@ -611,6 +619,12 @@ def generalized_box_iou_loss_grad(
     array
         The vector-Jacobian product, of ``boxes1``'s shape, type and dtype.
 
+    See Also
+    --------
+    generalized_box_iou_loss : the loss.
+    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
+        replaced.
+
     Notes
     -----
     The penalty is :math:`1 - (U + \\epsilon)/(|C| + \\epsilon)`; the quotient rule gives the
@@ -619,10 +633,6 @@ def generalized_box_iou_loss_grad(
     :math:`\\partial |C|/\\partial x_1 = -c_h [x_1 < x_1^g]` (1/2 at a tie). For disjoint
     boxes :math:`\\partial U = \\partial |B_1|` and :math:`\\partial |C|` is not zero, so the
     gradient is not either.
-
-    See Also
-    --------
-    generalized_box_iou_loss : the loss.
 
     References
     ----------
@@ -676,6 +686,13 @@ def distance_box_iou_loss(
     TypeError, ValueError
         As :func:`box_iou_loss`.
 
+    See Also
+    --------
+    distance_box_iou_loss_grad : its gradient.
+    complete_box_iou_loss : DIoU plus an aspect-ratio term.
+    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
+        replaced.
+
     Notes
     -----
     Both centres lie inside the enclosing box, so :math:`\\rho \\le c` and the penalty is in
@@ -685,11 +702,8 @@ def distance_box_iou_loss(
     pulling a box inside the other towards its centre. The centre offset is formed as
     :math:`((x_1 - x_1^g) + (x_2 - x_2^g))/2`, differences of nearby coordinates first, and
     all lengths are divided by the larger extent of the enclosing box before squaring.
-
-    See Also
-    --------
-    distance_box_iou_loss_grad : its gradient.
-    complete_box_iou_loss : DIoU plus an aspect-ratio term.
+    With the lengths divided first, the loss stays finite where torchvision's areas overflow
+    (a box reaching -1.8e308 in float64: torchvision's loss is NaN there).
 
     References
     ----------
@@ -738,16 +752,18 @@ def distance_box_iou_loss_grad(
     array
         The vector-Jacobian product, of ``boxes1``'s shape, type and dtype.
 
+    See Also
+    --------
+    distance_box_iou_loss : the loss.
+    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
+        replaced.
+
     Notes
     -----
     :math:`\\rho^2 = d_x^2 + d_y^2` with :math:`d_x = ((x_1 + x_2) - (x_1^g + x_2^g))/2`, so
     :math:`\\partial\\rho^2/\\partial x_1 = \\partial\\rho^2/\\partial x_2 = d_x`;
     :math:`c^2 = c_w^2 + c_h^2`, :math:`\\partial c^2/\\partial x_2 = 2 c_w [x_2 > x_2^g]`,
     :math:`\\partial c^2/\\partial x_1 = -2 c_w [x_1 < x_1^g]` (1/2 at a tie).
-
-    See Also
-    --------
-    distance_box_iou_loss : the loss.
 
     References
     ----------
@@ -803,6 +819,13 @@ def complete_box_iou_loss(
     TypeError, ValueError
         As :func:`box_iou_loss`.
 
+    See Also
+    --------
+    complete_box_iou_loss_grad : its gradient.
+    distance_box_iou_loss : without the aspect term.
+    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
+        replaced.
+
     Notes
     -----
     :math:`v \\in [0, 1]` compares the boxes' aspect ratios (the angles of their diagonals);
@@ -825,10 +848,8 @@ def complete_box_iou_loss(
     boxes; neither torchvision nor lossbook does: :func:`complete_box_iou_loss_grad` is the
     true gradient.
 
-    See Also
-    --------
-    complete_box_iou_loss_grad : its gradient.
-    distance_box_iou_loss : without the aspect term.
+    With the lengths divided first, the loss stays finite where torchvision's areas overflow
+    (a box reaching -1.8e308 in float64: torchvision's loss is NaN there).
 
     References
     ----------
@@ -883,6 +904,12 @@ def complete_box_iou_loss_grad(
     array
         The vector-Jacobian product, of ``boxes1``'s shape, type and dtype.
 
+    See Also
+    --------
+    complete_box_iou_loss : the loss.
+    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
+        replaced.
+
     Notes
     -----
     :math:`dt/dw = h/(w^2 + h^2)` and :math:`dt/dh = -w/(w^2 + h^2)` (the derivative of
@@ -890,10 +917,6 @@ def complete_box_iou_loss_grad(
     :math:`h_1 = y_2 - y_1`. Both are formed with :math:`w, h` divided by
     :math:`\\max(w, h)`, so :math:`w^2 + h^2` cannot overflow. At a point box the derivative
     of :math:`v` is 0, as :math:`v` is (module docstring).
-
-    See Also
-    --------
-    complete_box_iou_loss : the loss.
 
     References
     ----------

@@ -189,6 +189,13 @@ def multi_margin_loss(
         range, p not 1 or 2, margin < 0, a weight of the wrong shape or with negative or
         non-finite values, an unknown reduction.
 
+    See Also
+    --------
+    multi_margin_loss_grad : its gradient.
+    multilabel_margin_loss : several labels per sample.
+    lossbook.cross_entropy : the softmax loss it is compared with.
+    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+
     Notes
     -----
     *Where PyTorch's documentation and code differ.* The code (``LossMultiMargin.cpp``)
@@ -214,12 +221,6 @@ def multi_margin_loss(
     PyTorch returns uninitialised memory for an empty batch with reduction="mean" (torch
     2.13); lossbook refuses empty input. PyTorch has no float16 kernel on the CPU; lossbook
     computes in any floating dtype.
-
-    See Also
-    --------
-    multi_margin_loss_grad : its gradient.
-    multilabel_margin_loss : several labels per sample.
-    lossbook.cross_entropy : the softmax loss it is compared with.
 
     References
     ----------
@@ -276,17 +277,20 @@ def multi_margin_loss_grad(
     array
         The vector-Jacobian product, of ``input``'s shape, type and dtype.
 
+    See Also
+    --------
+    multi_margin_loss : the loss.
+    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+
     Notes
     -----
     Each active term :math:`z_{ij}^p` has derivative :math:`p z^{p-1}` with respect to
     :math:`z`, and :math:`z_{ij}` grows with :math:`x_{ij}` and falls with
     :math:`x_{i,y_i}`: every violating class pushes its own score down and the true score
     up by the same amount. Terms with :math:`z \\le 0` contribute nothing, as in PyTorch's
-    kernel (``LossMultiMargin.cpp``).
-
-    See Also
-    --------
-    multi_margin_loss : the loss.
+    kernel (``LossMultiMargin.cpp``). A NaN score counts as active: the slope autograd takes
+    through :func:`multi_margin_loss`, whose value is NaN there (PyTorch's kernel skips it, with
+    slope 0).
 
     References
     ----------
@@ -394,6 +398,13 @@ def multilabel_margin_loss(
         Scores not (N, C) or (C,), empty input, a target of another shape, entries outside
         [-1, C), an unknown reduction.
 
+    See Also
+    --------
+    multilabel_margin_loss_grad : its gradient.
+    multi_margin_loss : one label per sample.
+    multilabel_soft_margin_loss : the logistic version, with 0/1 targets.
+    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+
     Notes
     -----
     *The target format, as the code reads it* (``LossMultiLabelMargin.cpp``): a row
@@ -407,12 +418,6 @@ def multilabel_margin_loss(
     scores of size :math:`10^{16}` (as in :func:`multi_margin_loss`).
 
     The pairs are compared at once, an (N, C, C) array: memory grows with :math:`C^2`.
-
-    See Also
-    --------
-    multilabel_margin_loss_grad : its gradient.
-    multi_margin_loss : one label per sample.
-    multilabel_soft_margin_loss : the logistic version, with 0/1 targets.
 
     References
     ----------
@@ -466,15 +471,18 @@ def multilabel_margin_loss_grad(
     array
         The vector-Jacobian product, of ``input``'s shape, type and dtype.
 
+    See Also
+    --------
+    multilabel_margin_loss : the loss.
+    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+
     Notes
     -----
     Each active pair (label :math:`j`, other class :math:`i`) adds :math:`1/C` to the
     gradient of :math:`x_i` and :math:`-1/C` to that of :math:`x_j`, as PyTorch's backward
-    kernel does.
-
-    See Also
-    --------
-    multilabel_margin_loss : the loss.
+    kernel does. A NaN score counts as active: the slope autograd takes through
+    :func:`multilabel_margin_loss`, whose value is NaN there (PyTorch's kernel skips it, with
+    slope 0).
 
     References
     ----------
@@ -541,6 +549,12 @@ def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean") ->
     ValueError
         Different shapes, empty input, an unknown reduction.
 
+    See Also
+    --------
+    soft_margin_loss_grad : its gradient.
+    lossbook.hinge_embedding_loss, lossbook.binary_cross_entropy_with_logits
+    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+
     Notes
     -----
     *Stability.* PyTorch computes ``log1p(exp(-y * x))``, which overflows once
@@ -557,11 +571,6 @@ def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean") ->
     It is :func:`lossbook.binary_cross_entropy_with_logits` with labels :math:`\\pm 1`
     instead of 1/0: :math:`\\mathrm{softplus}(-yx)` is :math:`-\\log\\sigma(x)` for
     :math:`y = 1` and :math:`-\\log(1 - \\sigma(x))` for :math:`y = -1`.
-
-    See Also
-    --------
-    soft_margin_loss_grad : its gradient.
-    lossbook.hinge_embedding_loss, lossbook.binary_cross_entropy_with_logits
 
     References
     ----------
@@ -604,15 +613,18 @@ def soft_margin_loss_grad(
     array
         The vector-Jacobian product, of ``input``'s shape, type and dtype.
 
+    See Also
+    --------
+    soft_margin_loss : the loss.
+    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+
     Notes
     -----
     :math:`\\mathrm{softplus}'(z) = \\sigma(z)`, and :math:`\\partial(-yx)/\\partial x = -y`.
     The sigmoid is formed from :math:`e^{-|z|}`, so it never overflows: PyTorch's backward
     divides two overflowing exponentials and returns NaN once :math:`-yx > 88.7` (float32).
-
-    See Also
-    --------
-    soft_margin_loss : the loss.
+    An infinite label gives an infinite slope, the limit of :math:`-y\\,\\sigma(-yx)`, where
+    PyTorch's is NaN; so does a finite label whose slope exceeds the largest float.
 
     References
     ----------
@@ -684,6 +696,13 @@ def multilabel_soft_margin_loss(
     TypeError, ValueError
         As :func:`lossbook.binary_cross_entropy_with_logits`, and a 0-d input.
 
+    See Also
+    --------
+    multilabel_soft_margin_loss_grad : its gradient.
+    lossbook.binary_cross_entropy_with_logits : per element, without the mean over classes.
+    multilabel_margin_loss : the hinge version, with listed labels.
+    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+
     Notes
     -----
     It is :func:`lossbook.binary_cross_entropy_with_logits` (``reduction="none"``) averaged
@@ -697,12 +716,6 @@ def multilabel_soft_margin_loss(
     [0, 1], and refuses targets outside [0, 1] (``validate=True``), as its
     ``binary_cross_entropy_with_logits`` does. PyTorch broadcasts a target of another shape
     silently; lossbook refuses it.
-
-    See Also
-    --------
-    multilabel_soft_margin_loss_grad : its gradient.
-    lossbook.binary_cross_entropy_with_logits : per element, without the mean over classes.
-    multilabel_margin_loss : the hinge version, with listed labels.
 
     References
     ----------
@@ -749,14 +762,15 @@ def multilabel_soft_margin_loss_grad(
     array
         The vector-Jacobian product, of ``input``'s shape, type and dtype.
 
+    See Also
+    --------
+    multilabel_soft_margin_loss : the loss.
+    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+
     Notes
     -----
     The gradient of :func:`lossbook.binary_cross_entropy_with_logits` per element,
     divided by C for the mean over classes.
-
-    See Also
-    --------
-    multilabel_soft_margin_loss : the loss.
 
     References
     ----------

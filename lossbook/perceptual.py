@@ -216,6 +216,12 @@ def feature_loss(
         differ, batch sizes that differ, empty features, p not 1 or 2, weights of the wrong
         count or shape or negative, eps < 0, an unknown reduction.
 
+    See Also
+    --------
+    feature_loss_grad : its gradient, one array per layer.
+    lossbook.mse_loss, lossbook.l1_loss : the same distances on pixels.
+    05_regression_losses.ipynb : MSE and L1, the distances taken here between feature maps.
+
     Notes
     -----
     *Johnson et al. (2016)*'s feature reconstruction loss at layer :math:`j` is
@@ -236,11 +242,6 @@ def feature_loss(
     :math:`m = \\max_c |\\phi_c|`, so it cannot overflow where it is representable (in
     float16 a feature of 256 already has a square beyond 65504). The squared or absolute
     differences are averaged as they are: a loss beyond the dtype's range is infinite.
-
-    See Also
-    --------
-    feature_loss_grad : its gradient, one array per layer.
-    lossbook.mse_loss, lossbook.l1_loss : the same distances on pixels.
 
     References
     ----------
@@ -307,6 +308,11 @@ def feature_loss_grad(
         autograd carries them back through the network (``torch.autograd.backward(features,
         grads)``).
 
+    See Also
+    --------
+    feature_loss : the loss.
+    05_regression_losses.ipynb : MSE and L1, the distances taken here between feature maps.
+
     Notes
     -----
     The mean over a layer's :math:`C_l H_l W_l` elements gives each element the factor
@@ -316,10 +322,6 @@ def feature_loss_grad(
     \\phi\\phi^\\top/(r q^2)`, so the vector-Jacobian product is
     :math:`u/q - (\\phi/r)(\\phi\\cdot u)/q^2`, the formula above. At a zero feature vector
     it is :math:`u/\\epsilon` (the limit), and 0 if also :math:`\\epsilon = 0`.
-
-    See Also
-    --------
-    feature_loss : the loss.
 
     References
     ----------

@@ -1,5 +1,8 @@
 """Box-regression losses beyond the registry: degenerate boxes, float16/float32, properties,
-accuracy against mpmath, the hand gradients under gradcheck, bad input (lossbook.box)."""
+accuracy against mpmath, CIoU's gradient at other eps, bad input (lossbook.box).
+
+The registry (``lossbook.testing.cases.box``) holds each loss and gradient against torchvision's
+formulas on three backends and under gradcheck (CIoU with alpha held: ``Tag.FROZEN_TERM``)."""
 
 from __future__ import annotations
 
@@ -22,10 +25,8 @@ from lossbook.box import (
     generalized_box_iou_loss,
     generalized_box_iou_loss_grad,
 )
-from tests._autograd import hand
-from tests._vjp import assert_vjp
-from tests.cases import (
-    _box_pairs,
+from lossbook.testing.cases.box import _box_pairs, _ciou_alpha_held
+from lossbook.testing.twins import (
     _tv_diou_iou_loss,
     torchvision_box_iou_loss,
     torchvision_complete_box_iou_loss,
@@ -57,62 +58,25 @@ def _twin(name, b1, b2, **options):
     return loss.detach().numpy(), x.grad.numpy()
 
 
-def _aspect_v(b1, b2):
-    """CIoU's v, written with atan2 as lossbook defines it (torch, differentiable)."""
+def _torchvision_v(b1, b2):
+    """CIoU's v as torchvision writes it, with atan(w / h) (boxes of positive height)."""
     def angle(b):
-        return torch.atan2(b[..., 2] - b[..., 0], b[..., 3] - b[..., 1])
+        return torch.atan((b[..., 2] - b[..., 0]) / (b[..., 3] - b[..., 1]))
     return 4 / math.pi**2 * (angle(b2) - angle(b1)) ** 2
 
 
-def _ciou_frozen(at, boxes2, eps=1e-7):
-    """CIoU with alpha evaluated at ``at`` and held there: the function whose derivative at
-    ``at`` complete_box_iou_loss_grad is (alpha is a constant for the gradient)."""
-    v0 = _aspect_v(at, boxes2)
-    alpha = v0 / (box_iou_loss(at, boxes2, eps=eps) + v0 + eps)
-
-    def value(boxes1, boxes2, *, reduction="none", eps=eps, validate=True):
-        per_box = distance_box_iou_loss(boxes1, boxes2, eps=eps) + alpha * _aspect_v(boxes1, boxes2)
-        return {"none": per_box, "mean": per_box.mean(), "sum": per_box.sum()}[reduction]
-
-    return value
+# --- the gradients beyond the registry ---------------------------------------------------------
 
 
-# --- the hand gradients: gradcheck of loss/_grad as one autograd.Function, and grad_output ----
-
-
-@pytest.mark.parametrize("name", ALL)
-@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
-@pytest.mark.parametrize("eps", [1e-7, 0.0])
-def test_gradcheck_of_the_hand_gradient(name, reduction, eps):
+@pytest.mark.parametrize("eps", [0.0, 1e-3])
+def test_ciou_gradient_at_other_eps_is_the_derivative_with_alpha_held(eps):
+    """The registry checks CIoU at torchvision's eps only (its twin passes eps to alpha alone):
+    at other eps the hand gradient is autograd's through CIoU with alpha held at the point."""
     pred, target = (_t(b) for b in _box_pairs(np.random.default_rng(3)))
-    f, f_grad, _ = LOSSES[name]
-    value = _ciou_frozen(pred, target, eps) if name == "ciou" else None
-    fn = hand(f, f_grad, target, value=value, reduction=reduction, eps=eps)
-    assert torch.autograd.gradcheck(fn, (pred.clone().requires_grad_(True),), eps=1e-6,
-                                    atol=1e-7, rtol=1e-6)
-
-
-def test_ciou_gradient_is_not_the_derivative_of_the_loss():
-    """Finite differences of CIoU itself differ from its gradient by v d(alpha): the reason the
-    gradcheck above freezes alpha, and the registry tags CIoU "frozen_term"."""
-    pred, target = _box_pairs(np.random.default_rng(3))
-    pred, target = pred[:3], target[:3]  # overlapping pairs with different aspect ratios
-    g = complete_box_iou_loss_grad(pred, target)
-    h = 1e-6
-    fd = np.zeros_like(pred)
-    for k in range(4):
-        step = np.zeros(4)
-        step[k] = h
-        fd[:, k] = (complete_box_iou_loss(pred + step, target)
-                    - complete_box_iou_loss(pred - step, target)) / (2 * h)
-    assert np.abs(g - fd).max() > 1e-5  # central differences here are good to about 1e-9
-
-
-@pytest.mark.parametrize("name", ALL)
-@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
-def test_grad_output_is_a_vector_jacobian_product(name, reduction):
-    f, f_grad, _ = LOSSES[name]
-    assert_vjp(f, f_grad, *_box_pairs(np.random.default_rng(4)), reduction=reduction)
+    x = pred.clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(_ciou_alpha_held(pred, x, target, eps=eps).sum(), x)
+    torch.testing.assert_close(complete_box_iou_loss_grad(pred, target, eps=eps), expected,
+                               rtol=1e-12, atol=1e-14)
 
 
 def test_grad_output_is_checked():
@@ -123,7 +87,7 @@ def test_grad_output_is_checked():
         box_iou_loss_grad(pred, target, reduction="mean", grad_output=np.ones(12))
     with pytest.raises(TypeError, match=r"grad_output must have the dtype of boxes1 \(float64\)"):
         box_iou_loss_grad(pred, target, grad_output=np.ones(12, dtype=np.float32))
-    with pytest.raises(TypeError, match="one library"):
+    with pytest.raises(TypeError, match=r"grad_output must come from the same library as boxes1"):
         box_iou_loss_grad(pred, target, grad_output=torch.ones(12, dtype=torch.float64))
 
 
@@ -425,7 +389,7 @@ def test_ciou_eps_reaches_every_denominator_unlike_torchvision():
     pred, target = (_t(b) for b in _box_pairs(np.random.default_rng(7)))
     eps = 0.01
     diou, iou = _tv_diou_iou_loss(pred, target, eps)
-    v = _aspect_v(pred, target)
+    v = _torchvision_v(pred, target)
     threaded = diou + v / (1 - iou + v + eps) * v
     ours = complete_box_iou_loss(pred, target, eps=eps)
     torch.testing.assert_close(ours, threaded, rtol=1e-13, atol=1e-15)
@@ -541,9 +505,11 @@ def test_bad_input_names_the_argument(name):
             fn(b.T, b.T)
         with pytest.raises(ValueError, match=r"got shape \(\)"):
             fn(np.array(1.0), np.array(1.0))
-        with pytest.raises(TypeError, match="expected a NumPy array or a torch tensor, got list"):
+        with pytest.raises(TypeError, match="boxes1 must be a NumPy array or a torch tensor, got "
+                           "list"):
             fn(b.tolist(), b)
-        with pytest.raises(TypeError, match="one library"):
+        with pytest.raises(TypeError, match=r"boxes2 must come from the same library as boxes1 "
+                           r"\(numpy\); got torch"):
             fn(b, torch.from_numpy(b))
         with pytest.raises(ValueError, match=r"eps must be a finite number >= 0; got -1e-07"):
             fn(b, b, eps=-1e-7)
@@ -551,7 +517,7 @@ def test_bad_input_names_the_argument(name):
             fn(b, b, eps=math.nan)
         with pytest.raises(TypeError, match="eps must be a real number; got str"):
             fn(b, b, eps="1e-7")
-        with pytest.raises(TypeError, match="validate must be a bool; got NoneType"):
+        with pytest.raises(TypeError, match="validate must be True or False; got NoneType"):
             fn(b, b, validate=None)
         with pytest.raises(ValueError, match="reduction must be one of"):
             fn(b, b, reduction="batchmean")

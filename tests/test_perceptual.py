@@ -1,6 +1,9 @@
-"""The perceptual (feature-space) loss: its registry cases on every backend, LPIPS and Johnson
-et al. as special cases, gradcheck of the hand gradient, properties, accuracy, bad input, and
-the stripe-network experiment (lossbook.perceptual)."""
+"""The perceptual (feature-space) loss beyond the registry: LPIPS and Johnson et al. as special
+cases, properties, accuracy, bad input, and the stripe-network experiment (lossbook.perceptual).
+
+The registry (``lossbook.testing.cases.perceptual``) holds the loss and its gradient, one array
+per layer, against the feature distances written in PyTorch on three backends and under
+gradcheck."""
 
 from __future__ import annotations
 
@@ -14,115 +17,16 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossbook import perceptual
 from lossbook.perceptual import feature_loss, feature_loss_grad
+from lossbook.testing.cases.perceptual import _feature_maps
+from lossbook.testing.twins import lpips_distance
 from tests import perceptual_experiment as experiment
-from tests.cases import PERCEPTUAL, _feature_maps, lpips_distance
 
 mpmath.mp.dps = 50
-
-BACKENDS = {
-    "numpy float64": (lambda a: np.array(a, dtype=np.float64), torch.float64),
-    "torch float64": (lambda a: torch.tensor(np.asarray(a), dtype=torch.float64), torch.float64),
-    "torch float32": (lambda a: torch.tensor(np.asarray(a), dtype=torch.float32), torch.float32),
-}
-TOLERANCES = {torch.float64: (1e-7, 1e-7), torch.float32: (1.3e-6, 1e-5)}  # assert_close's
 
 
 def _torch(x, dtype=torch.float64):
     return torch.tensor(np.asarray(x), dtype=dtype)
-
-
-def _cast_options(options, cast):
-    out = dict(options)
-    if isinstance(out.get("weights"), list):
-        out["weights"] = [cast(w) if isinstance(w, np.ndarray) else w for w in out["weights"]]
-    return out
-
-
-def _params():
-    for case in PERCEPTUAL:
-        for i, options in enumerate(case.options):
-            label = ",".join(f"{k}={v!r}"[:20] for k, v in options.items())
-            yield pytest.param(case, options, id=f"{case.name}[{i}:{label}]")
-
-
-def test_every_public_function_has_a_case():
-    registered = {c.ours for c in PERCEPTUAL} | {c.grad for c in PERCEPTUAL}
-    assert {getattr(perceptual, n) for n in perceptual.__all__} <= registered
-
-
-@pytest.mark.parametrize(("case", "options"), list(_params()))
-@pytest.mark.parametrize("backend", list(BACKENDS))
-def test_against_twin_values_and_gradients(case, options, backend):
-    """The registry's comparison for list inputs: value, hand gradient and (torch) autograd
-    through lossbook against autograd through the twin, in the backend's dtype."""
-    features, targets = case.make_inputs(np.random.default_rng(0))
-    cast, dtype = BACKENDS[backend]
-    rtol, atol = TOLERANCES[dtype]
-    ours_in, ours_tg = [cast(f) for f in features], [cast(t) for t in targets]
-    theirs_in = [_torch(f, dtype).requires_grad_(True) for f in features]
-    theirs_tg = [_torch(t, dtype) for t in targets]
-    twin_options = _cast_options(options, lambda w: _torch(w, dtype))
-    ours_options = _cast_options(options, cast)
-    expected = case.theirs(theirs_in, theirs_tg, **twin_options)
-    expected_grads = torch.autograd.grad(expected.sum(), theirs_in)
-    got = case.ours(ours_in, ours_tg, **ours_options)
-    kind = (np.ndarray, np.generic) if backend == "numpy float64" else torch.Tensor
-    assert isinstance(got, kind) and got.dtype == ours_in[0].dtype  # as compare() checks
-    torch.testing.assert_close(torch.as_tensor(np.asarray(got)), expected.detach(), rtol=rtol,
-                               atol=atol)
-    grads = case.grad(ours_in, ours_tg, **ours_options)
-    assert isinstance(grads, list) and len(grads) == len(features)
-    for g, e, x in zip(grads, expected_grads, ours_in, strict=True):
-        assert type(g) is type(x) and g.dtype == x.dtype and g.shape == x.shape
-        torch.testing.assert_close(torch.as_tensor(np.asarray(g)), e, rtol=rtol, atol=atol)
-    if backend != "numpy float64":
-        leaves = [x.clone().requires_grad_(True) for x in ours_in]
-        auto = torch.autograd.grad(case.ours(leaves, ours_tg, **ours_options).sum(), leaves)
-        for a, e in zip(auto, expected_grads, strict=True):
-            torch.testing.assert_close(a, e, rtol=rtol, atol=atol)
-
-
-@pytest.mark.parametrize(("case", "options"), list(_params()))
-def test_gradcheck_of_the_hand_gradient(case, options):
-    """loss and _grad as one autograd.Function over every layer: finite differences hold the
-    hand gradient itself."""
-    # the registry's layers, cut to (3, 4, 2, 2), (3, 8, 1, 2), (3, 5): 140 finite differences
-    features, targets = case.make_inputs(np.random.default_rng(1))
-    features = [f[:, :, :2, :2] if f.ndim == 4 else f for f in features]
-    targets = [t[:, :, :2, :2] if t.ndim == 4 else t for t in targets]
-    tg = [_torch(t) for t in targets]
-    opts = _cast_options(options, _torch)
-
-    class Hand(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, *xs):
-            ctx.save_for_backward(*xs)
-            return feature_loss(list(xs), tg, **opts)
-
-        @staticmethod
-        def backward(ctx, g):
-            return tuple(feature_loss_grad(list(ctx.saved_tensors), tg, grad_output=g, **opts))
-
-    xs = tuple(_torch(f).requires_grad_(True) for f in features)
-    assert torch.autograd.gradcheck(Hand.apply, xs, eps=1e-6, atol=1e-7)
-
-
-@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
-@pytest.mark.parametrize("normalize", [False, True])
-def test_grad_output_is_a_vector_jacobian_product(reduction, normalize):
-    features, targets = _feature_maps(np.random.default_rng(2))
-    xs = [_torch(f).requires_grad_(True) for f in features]
-    out = feature_loss(xs, [_torch(t) for t in targets], reduction=reduction, normalize=normalize)
-    g = _torch(np.random.default_rng(3).normal(size=tuple(out.shape)))
-    expected = torch.autograd.grad(out, xs, g)
-    got = feature_loss_grad(features, targets, reduction=reduction, normalize=normalize,
-                            grad_output=g.numpy())
-    for a, e in zip(got, expected, strict=True):
-        np.testing.assert_allclose(a, e.numpy(), rtol=1e-10, atol=1e-13)
-    with pytest.raises(ValueError, match="grad_output must have the output's shape"):
-        feature_loss_grad(features, targets, reduction=reduction, grad_output=np.ones(7))
 
 
 # --- Johnson et al. 2016 and LPIPS as special cases ---------------------------------------------
@@ -292,13 +196,14 @@ def test_bad_input_names_the_argument():
         with pytest.raises(TypeError, match=r"features_input\[0\] must have a real floating "
                            "dtype"):
             f([features[0].astype(np.int64)], [targets[0]])
-        with pytest.raises(TypeError, match="one library"):
+        with pytest.raises(TypeError, match=r"features_target\[0\] must come from the same "
+                           r"library as features_input\[0\] \(numpy\); got torch"):
             f(features, [torch.from_numpy(targets[0]), *targets[1:]])
         with pytest.raises(ValueError, match=r"p must be 1 .* or 2 .*; got 3"):
             f(features, targets, p=3)
-        with pytest.raises(TypeError, match=r"p must be 1 .* or 2 .*; got True"):
+        with pytest.raises(TypeError, match=r"p must be an int; got bool True"):
             f(features, targets, p=True)
-        with pytest.raises(TypeError, match="normalize must be a bool; got str"):
+        with pytest.raises(TypeError, match="normalize must be True or False; got str"):
             f(features, targets, normalize="yes")
         with pytest.raises(ValueError, match=r"weights must be a list or tuple of one weight per "
                            r"layer \(3\); got 2 weights"):
@@ -316,6 +221,11 @@ def test_bad_input_names_the_argument():
             f(features, targets, eps=-1.0)
         with pytest.raises(ValueError, match="reduction must be one of"):
             f(features, targets, reduction="batchmean")
+    with pytest.raises(ValueError, match=r"grad_output must have the output's shape \(3,\)"):
+        feature_loss_grad(features, targets, reduction="none", grad_output=np.ones(7))
+    with pytest.raises(TypeError, match=r"grad_output must have the dtype of features_input "
+                       r"\(float64\); got float32"):
+        feature_loss_grad(features, targets, grad_output=np.array(1.0, dtype=np.float32))
 
 
 # --- the experiment for the notebook ------------------------------------------------------------

@@ -75,4 +75,10 @@ CASES: list[Case] = [
 ]
 
 # lossbook's documented choices where it differs from a twin on a special value.
-DOCUMENTED: list[Documented] = []
+DOCUMENTED: list[Documented] = [
+    # a box reaching -1.8e308: lengths divided by the enclosing extent first, no area overflows
+    *(Documented(f"{name}{suffix}", argument, "-max", "finite",
+                 "the loss stays finite where torchvision's areas overflow")
+      for name in ("generalized_box_iou_loss", "distance_box_iou_loss", "complete_box_iou_loss")
+      for suffix in ("", "_grad") for argument in ("boxes1", "boxes2")),
+]

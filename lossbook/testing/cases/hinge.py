@@ -100,4 +100,25 @@ CASES: list[Case] = [
 ]
 
 # lossbook's documented choices where it differs from a twin on a special value.
-DOCUMENTED: list[Documented] = []
+DOCUMENTED: list[Documented] = [
+    # a NaN score: PyTorch's kernels skip it (NaN > 0 is false); lossbook's loss is NaN, and its
+    # gradient counts the term, as autograd through lossbook's loss does
+    Documented("multi_margin_loss", "input", "nan", "nan",
+               "returns a finite loss; lossbook returns NaN"),
+    Documented("multi_margin_loss_grad", "input", "nan", "finite",
+               "A NaN score counts as active"),
+    Documented("multilabel_margin_loss", "input", "nan", "nan",
+               "A NaN score gives NaN (PyTorch's kernel skips it)"),
+    Documented("multilabel_margin_loss_grad", "input", "nan", "finite",
+               "A NaN score counts as active"),
+    # softplus(-y x) where PyTorch's log1p(exp(-y x)) overflows, and its backward's NaN
+    *(Documented("soft_margin_loss", argument, value, "finite", "exact for any finite score")
+      for argument, value in (("input", "max"), ("target", "-max"))),
+    *(Documented("soft_margin_loss_grad", "input", value, "finite",
+                 "so it never overflows: PyTorch's backward divides two overflowing "
+                 "exponentials and returns NaN") for value in ("inf", "max")),
+    Documented("soft_margin_loss_grad", "target", "-inf", "inf",
+               "An infinite label gives an infinite slope"),
+    Documented("soft_margin_loss_grad", "target", "-max", "inf",
+               "so does a finite label whose slope exceeds the largest float"),
+]
