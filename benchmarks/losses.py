@@ -14,6 +14,7 @@ adding a family that has landed in lossbook means adding one function and one en
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from lossbook import (
     hinge,
     information,
     margin,
+    perceptual,
     primitives,
     regression,
     segmentation,
@@ -823,6 +825,70 @@ def _speed_ranking_labels(n: int, dtype: torch.dtype,
             torch.where(torch.rand(shape, generator=gen) < 0.5, -1.0, 1.0).to(dtype))
 
 
+# ---------------------------------------------------------------------------------------------
+# perceptual: one layer of feature maps, LPIPS's unit normalisation (normalize=True), features of
+# size 1, 1e20 and 1e160. A benchmark input is an array; feature_loss takes a list of feature
+# maps, one per layer, so lossbook and the twin are called with a one-layer list.
+
+_FEATURE_EPS = 1e-10  # feature_loss's and LPIPS's default
+
+
+def _one_layer(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f`` on one layer: ``f([features_input], [features_target], **options)``."""
+    @functools.wraps(f)
+    def one_layer(features_input: Any, features_target: Any, **options: Any) -> Any:
+        return f([features_input], [features_target], **options)
+    return one_layer
+
+
+def _feature_suite() -> list[Group]:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 4, 1, 3)) * np.array([1.0, 1e20, 1e160])[:, None, None, None]
+    b = a * (1 + 0.3 * rng.normal(size=a.shape))
+    return [Group("feature vectors of size 1, 1e20 and 1e160 (normalize=True)", (a, b),
+                  why="LPIPS's normalize_tensor squares the features: the channel length "
+                      "overflows above 1.8e19 (float32) or 1.3e154 (float64) and the "
+                      "normalised features become 0 (lossbook scales by the largest first)")]
+
+
+def _feature_truth(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per sample: the mean over (C, H, W) of (a / (|a| + eps) - b / (|b| + eps))^2, with |.|
+    the length over the channel axis at each position."""
+    n, c = a.shape[:2]
+    x, y = a.reshape(n, c, -1), b.reshape(n, c, -1)
+    out = np.empty(n, dtype=object)
+    with mpmath.workdps(DPS):
+        eps = _m(_FEATURE_EPS)
+        for i in range(n):
+            if not (np.isfinite(x[i]).all() and np.isfinite(y[i]).all()):
+                out[i] = mpmath.nan  # a float32 rounding overflowed: no finite truth
+                continue
+            total = mpmath.mpf(0)
+            for p in range(x.shape[2]):
+                u, v = [_m(t) for t in x[i, :, p]], [_m(t) for t in y[i, :, p]]
+                nu = mpmath.sqrt(mpmath.fsum(t * t for t in u)) + eps
+                nv = mpmath.sqrt(mpmath.fsum(t * t for t in v)) + eps
+                total += mpmath.fsum((s / nu - t / nv) ** 2 for s, t in zip(u, v, strict=True))
+            out[i] = total / (c * x.shape[2])
+    return out
+
+
+def _speed_features(n: int, dtype: torch.dtype, gen: torch.Generator) -> tuple[torch.Tensor, ...]:
+    shape = (max(n // (64 * 16 * 16), 1), 64, 16, 16)
+    return _grad_input(gen, shape, dtype), torch.randn(shape, generator=gen, dtype=dtype)
+
+
+def _perceptual() -> list[Bench]:
+    return [
+        Bench(family="perceptual", ours=_one_layer(perceptual.feature_loss),
+              twin=_one_layer(twins.torch_feature_loss),
+              twin_name="LPIPS normalize_tensor + F.mse_loss", suite=_feature_suite,
+              truth=_feature_truth, speed_inputs=_speed_features, options={"normalize": True},
+              twin_is_fused=False,
+              size_label=lambda n: f"one layer N={max(n // (64 * 16 * 16), 1):,}, C=64, 16x16"),
+    ]
+
+
 # One entry per family: a family whose module lands is benchmarked by adding it here.
 FAMILIES: dict[str, Callable[[], list[Bench]]] = {
     "information": _information,
@@ -834,6 +900,7 @@ FAMILIES: dict[str, Callable[[], list[Bench]]] = {
     "margin": _margin,
     "box": _box,
     "hinge": _hinge,
+    "perceptual": _perceptual,
 }
 
 
