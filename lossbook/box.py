@@ -279,10 +279,6 @@ def _aspect(xp: Any, boxes1: Array, boxes2: Array) -> tuple[Array, Array, Array]
 # --- gradients --------------------------------------------------------------------------------
 
 
-def _stack(xp: Any, gx1: Array, gy1: Array, gx2: Array, gy2: Array) -> Array:
-    return xp.stack([gx1, gy1, gx2, gy2], axis=-1)
-
-
 def _iou_grad(xp: Any, o: _Overlap) -> tuple[Array, ...]:
     """d(1 - IoU)/d(x1, y1, x2, y2) of boxes1: (-dI + IoU dU) / (U + eps)."""
     x, y = o.x, o.y
@@ -330,22 +326,51 @@ def _aspect_grad(xp: Any, boxes1: Array, dv_dt1: Array) -> tuple[Array, ...]:
     return (-dt_dw, -dt_dh, dt_dw, dt_dh)
 
 
-def _finish(xp: Any, parts: tuple[Array, ...], boxes1: Array, reduction: str,
-            grad_output: Array | None) -> Array:
-    g = reduce_grad(tuple(boxes1.shape[:-1]), reduction, grad_output, xp=xp,
-                    like=boxes1, like_name="boxes1")
-    if not isinstance(g, float):
-        g = g[..., None]
-    return _stack(xp, *parts) * g
-
-
 def _ciou_alpha(xp: Any, o: _Overlap, v: Array, eps: float) -> Array:
     """alpha = v / (1 - IoU + v + eps), a constant for the gradient (torchvision: no_grad)."""
     return _detach(_safe_div(xp, v, o.iou_loss + v + eps))
 
 
-# --- the losses -------------------------------------------------------------------------------
+def _loss(kind: str, boxes1: Array, boxes2: Array, reduction: str, eps: Any,
+          validate: Any) -> Array:
+    """The loss ``kind`` ("iou", "giou", "diou", "ciou"): 1 - IoU plus its penalties, reduced."""
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
+    with quiet(boxes1):
+        o = _overlap(xp, boxes1, boxes2, eps)
+        loss = o.iou_loss
+        if kind == "giou":
+            loss = loss + _safe_div(xp, o.uncovered, o.enclosing)
+        if kind in ("diou", "ciou"):
+            loss = loss + _centres(xp, o, eps)[0]
+        if kind == "ciou":
+            v, _, _ = _aspect(xp, boxes1, boxes2)
+            loss = loss + _ciou_alpha(xp, o, v, eps) * v
+        return reduce(loss, reduction, xp=xp)
 
+
+def _grad(kind: str, boxes1: Array, boxes2: Array, reduction: str, eps: Any, validate: Any,
+          grad_output: Array | None) -> Array:
+    """The gradient of :func:`_loss` with respect to ``boxes1``: the vector-Jacobian product."""
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate, grad_output)
+    g = reduce_grad(tuple(boxes1.shape[:-1]), reduction, grad_output, xp=xp, like=boxes1,
+                    like_name="boxes1")
+    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
+        o = _overlap(xp, boxes1, boxes2, eps)
+        terms = [_iou_grad(xp, o)]
+        if kind == "giou":
+            terms.append(_giou_penalty_grad(xp, o))
+        if kind in ("diou", "ciou"):
+            penalty, den, sm = _centres(xp, o, eps)
+            terms.append(_centre_grad(xp, o, penalty, den, sm))
+        if kind == "ciou":
+            v, dv_dt1, _ = _aspect(xp, boxes1, boxes2)
+            alpha = _ciou_alpha(xp, o, v, eps)
+            terms.append(tuple(alpha * d for d in _aspect_grad(xp, boxes1, dv_dt1)))
+        parts = [sum(column[1:], column[0]) for column in zip(*terms, strict=True)]
+        return xp.stack(parts, axis=-1) * (g if isinstance(g, float) else g[..., None])
+
+
+# --- the losses -------------------------------------------------------------------------------
 
 
 def box_iou_loss(
@@ -443,9 +468,7 @@ def box_iou_loss(
     >>> print(f"{float(box_iou_loss(pred, true, eps=0.0)):.6f}")
     0.666667
     """
-    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
-    with quiet(boxes1):
-        return reduce(_overlap(xp, boxes1, boxes2, eps).iou_loss, reduction, xp=xp)
+    return _loss("iou", boxes1, boxes2, reduction, eps, validate)
 
 
 def box_iou_loss_grad(
@@ -508,10 +531,7 @@ def box_iou_loss_grad(
     >>> print(f"{float(box_iou_loss_grad(pred, true, eps=0.0)[2]):.6f}")
     -0.333333
     """
-    xp, eps = _check(boxes1, boxes2, reduction, eps, validate, grad_output)
-    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
-        o = _overlap(xp, boxes1, boxes2, eps)
-        return _finish(xp, _iou_grad(xp, o), boxes1, reduction, grad_output)
+    return _grad("iou", boxes1, boxes2, reduction, eps, validate, grad_output)
 
 
 def generalized_box_iou_loss(
@@ -587,10 +607,7 @@ def generalized_box_iou_loss(
     >>> print(f"{float(generalized_box_iou_loss(pred, true, eps=0.0)):.6f}")
     1.333333
     """
-    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
-    with quiet(boxes1):
-        o = _overlap(xp, boxes1, boxes2, eps)
-        return reduce(o.iou_loss + _safe_div(xp, o.uncovered, o.enclosing), reduction, xp=xp)
+    return _loss("giou", boxes1, boxes2, reduction, eps, validate)
 
 
 def generalized_box_iou_loss_grad(
@@ -646,11 +663,7 @@ def generalized_box_iou_loss_grad(
     >>> print(f"{float(generalized_box_iou_loss_grad(pred, true, eps=0.0)[2]):.6f}")
     -0.333333
     """
-    xp, eps = _check(boxes1, boxes2, reduction, eps, validate, grad_output)
-    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
-        o = _overlap(xp, boxes1, boxes2, eps)
-        parts = tuple(a + b for a, b in zip(_iou_grad(xp, o), _giou_penalty_grad(xp, o), strict=True))
-        return _finish(xp, parts, boxes1, reduction, grad_output)
+    return _grad("giou", boxes1, boxes2, reduction, eps, validate, grad_output)
 
 
 def distance_box_iou_loss(
@@ -719,11 +732,7 @@ def distance_box_iou_loss(
     >>> print(f"{float(distance_box_iou_loss(pred, true, eps=0.0)):.6f}")
     0.812500
     """
-    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
-    with quiet(boxes1):
-        o = _overlap(xp, boxes1, boxes2, eps)
-        penalty, _, _ = _centres(xp, o, eps)
-        return reduce(o.iou_loss + penalty, reduction, xp=xp)
+    return _loss("diou", boxes1, boxes2, reduction, eps, validate)
 
 
 def distance_box_iou_loss_grad(
@@ -777,13 +786,7 @@ def distance_box_iou_loss_grad(
     >>> print(f"{float(distance_box_iou_loss_grad(pred, true, eps=0.0)[2]):.6f}")
     0.078125
     """
-    xp, eps = _check(boxes1, boxes2, reduction, eps, validate, grad_output)
-    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
-        o = _overlap(xp, boxes1, boxes2, eps)
-        penalty, den, sm = _centres(xp, o, eps)
-        parts = tuple(a + b for a, b in zip(_iou_grad(xp, o), _centre_grad(xp, o, penalty, den, sm),
-                                            strict=True))
-        return _finish(xp, parts, boxes1, reduction, grad_output)
+    return _grad("diou", boxes1, boxes2, reduction, eps, validate, grad_output)
 
 
 def complete_box_iou_loss(
@@ -865,12 +868,7 @@ def complete_box_iou_loss(
     >>> print(f"{float(complete_box_iou_loss(pred, true, eps=0.0)):.6f}")
     0.762918
     """
-    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
-    with quiet(boxes1):
-        o = _overlap(xp, boxes1, boxes2, eps)
-        penalty, _, _ = _centres(xp, o, eps)
-        v, _, _ = _aspect(xp, boxes1, boxes2)
-        return reduce(o.iou_loss + penalty + _ciou_alpha(xp, o, v, eps) * v, reduction, xp=xp)
+    return _loss("ciou", boxes1, boxes2, reduction, eps, validate)
 
 
 def complete_box_iou_loss_grad(
@@ -931,15 +929,4 @@ def complete_box_iou_loss_grad(
     >>> print(f"{float(complete_box_iou_loss_grad(pred, true, eps=0.0)[2]):.6f}")
     0.163341
     """
-    xp, eps = _check(boxes1, boxes2, reduction, eps, validate, grad_output)
-    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
-        o = _overlap(xp, boxes1, boxes2, eps)
-        penalty, den, sm = _centres(xp, o, eps)
-        v, dv_dt1, _ = _aspect(xp, boxes1, boxes2)
-        alpha = _ciou_alpha(xp, o, v, eps)
-        parts = tuple(a + b + alpha * c for a, b, c in zip(
-            _iou_grad(xp, o), _centre_grad(xp, o, penalty, den, sm), _aspect_grad(xp, boxes1, dv_dt1),
-            strict=True))
-        return _finish(xp, parts, boxes1, reduction, grad_output)
-
-
+    return _grad("ciou", boxes1, boxes2, reduction, eps, validate, grad_output)
