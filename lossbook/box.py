@@ -421,8 +421,8 @@ def box_iou_loss(
 
     See Also
     --------
-    box_iou_loss_grad : its gradient.
-    generalized_box_iou_loss, distance_box_iou_loss, complete_box_iou_loss : the refinements.
+    box_iou_loss_grad : Its hand-derived gradient.
+    generalized_box_iou_loss, distance_box_iou_loss, complete_box_iou_loss : The refinements.
     05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
         replaced.
 
@@ -504,7 +504,7 @@ def box_iou_loss_grad(
 
     See Also
     --------
-    box_iou_loss : the loss.
+    box_iou_loss : The loss.
     05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
         replaced.
 
@@ -568,8 +568,8 @@ def generalized_box_iou_loss(
 
     See Also
     --------
-    generalized_box_iou_loss_grad : its gradient.
-    box_iou_loss, distance_box_iou_loss, complete_box_iou_loss : the other IoU losses.
+    generalized_box_iou_loss_grad : Its hand-derived gradient.
+    box_iou_loss, distance_box_iou_loss, complete_box_iou_loss : The other IoU losses.
     05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
         replaced.
 
@@ -638,7 +638,7 @@ def generalized_box_iou_loss_grad(
 
     See Also
     --------
-    generalized_box_iou_loss : the loss.
+    generalized_box_iou_loss : The loss.
     05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
         replaced.
 
@@ -701,7 +701,7 @@ def distance_box_iou_loss(
 
     See Also
     --------
-    distance_box_iou_loss_grad : its gradient.
+    distance_box_iou_loss_grad : Its hand-derived gradient.
     complete_box_iou_loss : DIoU plus an aspect-ratio term.
     05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
         replaced.
@@ -763,7 +763,7 @@ def distance_box_iou_loss_grad(
 
     See Also
     --------
-    distance_box_iou_loss : the loss.
+    distance_box_iou_loss : The loss.
     05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
         replaced.
 
@@ -824,8 +824,8 @@ def complete_box_iou_loss(
 
     See Also
     --------
-    complete_box_iou_loss_grad : its gradient.
-    distance_box_iou_loss : without the aspect term.
+    complete_box_iou_loss_grad : Its hand-derived gradient.
+    distance_box_iou_loss : Without the aspect term.
     05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
         replaced.
 
@@ -904,7 +904,7 @@ def complete_box_iou_loss_grad(
 
     See Also
     --------
-    complete_box_iou_loss : the loss.
+    complete_box_iou_loss : The loss.
     05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
         replaced.
 

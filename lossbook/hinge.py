@@ -191,9 +191,9 @@ def multi_margin_loss(
 
     See Also
     --------
-    multi_margin_loss_grad : its gradient.
-    multilabel_margin_loss : several labels per sample.
-    lossbook.cross_entropy : the softmax loss it is compared with.
+    multi_margin_loss_grad : Its hand-derived gradient.
+    multilabel_margin_loss : Several labels per sample.
+    lossbook.cross_entropy : The softmax loss it is compared with.
     08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
 
     Notes
@@ -279,7 +279,7 @@ def multi_margin_loss_grad(
 
     See Also
     --------
-    multi_margin_loss : the loss.
+    multi_margin_loss : The loss.
     08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
 
     Notes
@@ -400,9 +400,9 @@ def multilabel_margin_loss(
 
     See Also
     --------
-    multilabel_margin_loss_grad : its gradient.
-    multi_margin_loss : one label per sample.
-    multilabel_soft_margin_loss : the logistic version, with 0/1 targets.
+    multilabel_margin_loss_grad : Its hand-derived gradient.
+    multi_margin_loss : One label per sample.
+    multilabel_soft_margin_loss : The logistic version, with 0/1 targets.
     08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
 
     Notes
@@ -473,7 +473,7 @@ def multilabel_margin_loss_grad(
 
     See Also
     --------
-    multilabel_margin_loss : the loss.
+    multilabel_margin_loss : The loss.
     08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
 
     Notes
@@ -551,8 +551,8 @@ def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean") ->
 
     See Also
     --------
-    soft_margin_loss_grad : its gradient.
-    lossbook.hinge_embedding_loss, lossbook.binary_cross_entropy_with_logits
+    soft_margin_loss_grad : Its hand-derived gradient.
+    lossbook.binary_cross_entropy_with_logits : The same loss with labels 1 and 0.
     08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
 
     Notes
@@ -615,7 +615,7 @@ def soft_margin_loss_grad(
 
     See Also
     --------
-    soft_margin_loss : the loss.
+    soft_margin_loss : The loss.
     08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
 
     Notes
@@ -698,9 +698,9 @@ def multilabel_soft_margin_loss(
 
     See Also
     --------
-    multilabel_soft_margin_loss_grad : its gradient.
-    lossbook.binary_cross_entropy_with_logits : per element, without the mean over classes.
-    multilabel_margin_loss : the hinge version, with listed labels.
+    multilabel_soft_margin_loss_grad : Its hand-derived gradient.
+    lossbook.binary_cross_entropy_with_logits : Per element, without the mean over classes.
+    multilabel_margin_loss : The hinge version, with listed labels.
     08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
 
     Notes
@@ -764,7 +764,7 @@ def multilabel_soft_margin_loss_grad(
 
     See Also
     --------
-    multilabel_soft_margin_loss : the loss.
+    multilabel_soft_margin_loss : The loss.
     08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
 
     Notes

@@ -218,8 +218,8 @@ def feature_loss(
 
     See Also
     --------
-    feature_loss_grad : its gradient, one array per layer.
-    lossbook.mse_loss, lossbook.l1_loss : the same distances on pixels.
+    feature_loss_grad : Its hand-derived gradient, one array per layer.
+    lossbook.mse_loss, lossbook.l1_loss : The same distances on pixels.
     05_regression_losses.ipynb : MSE and L1, the distances taken here between feature maps.
 
     Notes
@@ -310,7 +310,7 @@ def feature_loss_grad(
 
     See Also
     --------
-    feature_loss : the loss.
+    feature_loss : The loss.
     05_regression_losses.ipynb : MSE and L1, the distances taken here between feature maps.
 
     Notes
