@@ -42,7 +42,7 @@ from lossbook._validation import (
     shape_str,
 )
 from lossbook.binary import _check as _check_with_logits
-from lossbook.binary import _with_logits, _with_logits_grad
+from lossbook.binary import _logit_slopes, _logit_terms
 from lossbook.margin import _check_labels
 from lossbook.primitives import _sigmoid, _softplus
 
@@ -730,7 +730,8 @@ def multilabel_soft_margin_loss(
     """
     xp = _multilabel_soft_check(input, target, weight, reduction, validate)
     with quiet(input):
-        per_element = _with_logits(xp, input, target, weight, None)
+        positive, negative = _logit_terms(xp, input, target)
+        per_element = positive + negative if weight is None else (positive + negative) * weight
         return reduce(xp.mean(per_element, axis=-1), reduction, xp=xp)
 
 
@@ -786,5 +787,6 @@ def multilabel_soft_margin_loss_grad(
     xp = _multilabel_soft_check(input, target, weight, reduction, validate, grad_output)
     up = reduce_grad(tuple(input.shape[:-1]), reduction, grad_output, xp=xp, like=input)
     with quiet(input):
-        g = _with_logits_grad(xp, input, target, weight, None)
+        positive, negative = _logit_slopes(xp, input, target)
+        g = positive + negative if weight is None else (positive + negative) * weight
         return g / int(input.shape[-1]) * _per_row(xp, up)
