@@ -5,9 +5,9 @@ device; torch tensors keep autograd), PyTorch's argument names and defaults, and
 hand-derived gradient ``<loss>_grad(..., *, grad_output=None, ...)`` beside it: the
 vector-Jacobian product of the loss with ``grad_output`` (for ``reduction="none"`` without it,
 the gradient of the sum). Each family lives in its own module (``lossbook.information``,
-``classification``, ``binary``, ``regression``, ``focal``, ``segmentation``, ``margin``), the
-stable primitives they share in ``lossbook.primitives``; every public function is also
-importable from here.
+``classification``, ``binary``, ``regression``, ``focal``, ``segmentation``, ``margin``,
+``box``, ``hinge``, ``perceptual``), the stable primitives they share in
+``lossbook.primitives``; every public function is also importable from here.
 
 Input contract
 --------------
@@ -51,6 +51,16 @@ from lossbook.binary import (
     binary_cross_entropy_with_logits,
     binary_cross_entropy_with_logits_grad,
 )
+from lossbook.box import (
+    box_iou_loss,
+    box_iou_loss_grad,
+    complete_box_iou_loss,
+    complete_box_iou_loss_grad,
+    distance_box_iou_loss,
+    distance_box_iou_loss_grad,
+    generalized_box_iou_loss,
+    generalized_box_iou_loss_grad,
+)
 from lossbook.classification import (
     cross_entropy,
     cross_entropy_grad,
@@ -63,6 +73,16 @@ from lossbook.focal import (
     focal_loss_grad,
     sigmoid_focal_loss,
     sigmoid_focal_loss_grad,
+)
+from lossbook.hinge import (
+    multi_margin_loss,
+    multi_margin_loss_grad,
+    multilabel_margin_loss,
+    multilabel_margin_loss_grad,
+    multilabel_soft_margin_loss,
+    multilabel_soft_margin_loss_grad,
+    soft_margin_loss,
+    soft_margin_loss_grad,
 )
 from lossbook.information import (
     cross_entropy_between,
@@ -88,6 +108,7 @@ from lossbook.margin import (
     triplet_margin_loss,
     triplet_margin_loss_grad,
 )
+from lossbook.perceptual import feature_loss, feature_loss_grad
 from lossbook.primitives import (
     log1mexp,
     log1mexp_grad,
@@ -131,8 +152,12 @@ __all__ = [
     "binary_cross_entropy_grad",
     "binary_cross_entropy_with_logits",
     "binary_cross_entropy_with_logits_grad",
+    "box_iou_loss",
+    "box_iou_loss_grad",
     "check",
     "compare",
+    "complete_box_iou_loss",
+    "complete_box_iou_loss_grad",
     "cosine_embedding_loss",
     "cosine_embedding_loss_grad",
     "cross_entropy",
@@ -141,10 +166,16 @@ __all__ = [
     "cross_entropy_grad",
     "dice_loss",
     "dice_loss_grad",
+    "distance_box_iou_loss",
+    "distance_box_iou_loss_grad",
     "entropy",
     "entropy_grad",
+    "feature_loss",
+    "feature_loss_grad",
     "focal_loss",
     "focal_loss_grad",
+    "generalized_box_iou_loss",
+    "generalized_box_iou_loss_grad",
     "hinge_embedding_loss",
     "hinge_embedding_loss_grad",
     "huber_loss",
@@ -171,6 +202,12 @@ __all__ = [
     "margin_ranking_loss_grad",
     "mse_loss",
     "mse_loss_grad",
+    "multi_margin_loss",
+    "multi_margin_loss_grad",
+    "multilabel_margin_loss",
+    "multilabel_margin_loss_grad",
+    "multilabel_soft_margin_loss",
+    "multilabel_soft_margin_loss_grad",
     "nll_loss",
     "nll_loss_grad",
     "savefig",
@@ -181,6 +218,8 @@ __all__ = [
     "sigmoid_grad",
     "smooth_l1_loss",
     "smooth_l1_loss_grad",
+    "soft_margin_loss",
+    "soft_margin_loss_grad",
     "softmax",
     "softmax_grad",
     "softplus",

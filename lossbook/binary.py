@@ -80,6 +80,22 @@ def _check(
     return xp
 
 
+def _logit_terms(xp: Any, x: Array, y: Array) -> tuple[Array, Array]:
+    """The two terms of binary cross-entropy on logits: y softplus(-x) and (1 - y) softplus(x).
+
+    Each is 0 where its coefficient is 0, so an infinite logit with the matching hard label
+    gives 0 (not 0 * inf = nan), as 0 * log 0 = 0 does for probabilities.
+    """
+    softplus_neg, softplus_pos = _softplus_pair(xp, x)
+    return _times_nonzero(xp, y, softplus_neg), _times_nonzero(xp, 1 - y, softplus_pos)
+
+
+def _logit_slopes(xp: Any, x: Array, y: Array) -> tuple[Array, Array]:
+    """The derivatives of :func:`_logit_terms` in x: -y sigmoid(-x) and (1 - y) sigmoid(x)."""
+    sigmoid_pos, sigmoid_neg = _sigmoid_pair(xp, x)
+    return -(y * sigmoid_neg), (1 - y) * sigmoid_pos
+
+
 def _safe_ratio(xp: Any, c: Array, d: Array) -> Array:
     """c / d, with 0 where c == 0 (the limit of the terms of BCE's gradient at 0 * inf)."""
     zero = c == 0
@@ -354,13 +370,10 @@ def binary_cross_entropy_with_logits(
     """
     xp = _check(input, target, weight, pos_weight, reduction, validate, None, probabilities=False)
     with quiet(input):
-        # Each term is 0 where its coefficient is 0, so an infinite logit with the matching hard
-        # label gives 0 (not 0 * inf = nan), as 0 * log 0 = 0 does for probabilities.
-        softplus_neg, softplus_pos = _softplus_pair(xp, input)
-        positive = _times_nonzero(xp, target, softplus_neg)
+        positive, negative = _logit_terms(xp, input, target)  # y softplus(-x), (1-y) softplus(x)
         if pos_weight is not None:
             positive = pos_weight * positive
-        loss = positive + _times_nonzero(xp, 1 - target, softplus_pos)
+        loss = positive + negative
         if weight is not None:
             loss = loss * weight
         return reduce(loss, reduction, xp=xp)
@@ -437,11 +450,10 @@ def binary_cross_entropy_with_logits_grad(
     """
     xp = _check(input, target, weight, pos_weight, reduction, validate, grad_output,
                 probabilities=False)
-    sigmoid_pos, sigmoid_neg = _sigmoid_pair(xp, input)
-    positive = target * sigmoid_neg
+    positive, negative = _logit_slopes(xp, input, target)  # -y sigmoid(-x), (1-y) sigmoid(x)
     if pos_weight is not None:
         positive = pos_weight * positive
-    grad = (1 - target) * sigmoid_pos - positive
+    grad = positive + negative
     if weight is not None:
         grad = grad * weight
     return grad * reduce_grad(input.shape, reduction, grad_output, like=input, xp=xp)

@@ -88,6 +88,25 @@ SAMPLES: dict[str, Callable[[Any], Call]] = {
     "hinge_embedding_loss": lambda x: ((x, _int(x, [1, -1] * 3)), {}),
     "cosine_embedding_loss": lambda x: ((_r(x, 2, 3), like(x, [[1.0, 0.0, 1.0]] * 2),
                                          like(x, [1.0, -1.0])), {"margin": 0.1}),
+    # box: the first four values are one box (x1, y1, x2, y2)
+    "box_iou_loss": lambda x: ((_r(x[:4], 1, 4), like(x, [[0.0, -1.0, 1.0, 1.0]])), {}),
+    "generalized_box_iou_loss": lambda x: ((_r(x[:4], 1, 4), like(x, [[0.0, -1.0, 1.0, 1.0]])),
+                                           {"reduction": "mean"}),
+    "distance_box_iou_loss": lambda x: ((_r(x[:4], 1, 4), like(x, [[0.0, -1.0, 1.0, 1.0]])),
+                                        {"eps": 0.0}),
+    "complete_box_iou_loss": lambda x: ((_r(x[:4], 1, 4), like(x, [[0.0, -1.0, 1.0, 1.0]])),
+                                        {"reduction": "sum"}),
+    # hinge
+    "multi_margin_loss": lambda x: ((_r(x, 2, 3), _int(x, [0, 2])),
+                                    {"p": 2, "margin": 0.5, "weight": like(x, [1.0, 2.0, 0.5])}),
+    "multilabel_margin_loss": lambda x: ((_r(x, 2, 3), _int(x, [[0, -1, 1], [2, 1, -1]])), {}),
+    "soft_margin_loss": lambda x: ((x, like(x, [1.0, -1.0] * 3)), {}),
+    "multilabel_soft_margin_loss": lambda x: ((_r(x, 2, 3), like(x, [[0.0, 1.0, 0.3]] * 2)),
+                                              {"weight": like(x, [1.0, 2.0, 0.5])}),
+    # perceptual: two layers of one sample
+    "feature_loss": lambda x: (([_r(x[:4], 1, 2, 2), _r(x[4:], 1, 2)],
+                                [like(x, [[[0.0, 1.0], [1.0, 0.0]]]), like(x, [[1.0, -1.0]])]),
+                               {"weights": [0.5, like(x, [1.0, 2.0])], "normalize": True}),
 }
 
 # The floating array arguments after the first, by name: the dtype policy ties them to it.
@@ -103,6 +122,10 @@ FLOATING: dict[str, tuple[str, ...]] = {
     "dice_loss": ("target",), "tversky_loss": ("target",),
     "triplet_margin_loss": ("positive", "negative"), "margin_ranking_loss": ("input2", "target"),
     "cosine_embedding_loss": ("input2", "target"),
+    "box_iou_loss": ("boxes2",), "generalized_box_iou_loss": ("boxes2",),
+    "distance_box_iou_loss": ("boxes2",), "complete_box_iou_loss": ("boxes2",),
+    "multi_margin_loss": ("weight",), "soft_margin_loss": ("target",),
+    "multilabel_soft_margin_loss": ("target", "weight"),
 }
 
 # Functions whose distributions go in first (p) and whose gradient is taken w.r.t. the second (q)

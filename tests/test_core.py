@@ -393,6 +393,16 @@ def test_mixed_floating_dtypes_are_refused_naming_the_argument(name, f):
         _call(name, f, x, grad_output=g)  # its own dtype and the output's shape are accepted
 
 
+def _assert_same(got, expected):
+    """Equal results: arrays, or lists of arrays (feature_loss_grad: one per layer)."""
+    if isinstance(expected, list):
+        assert isinstance(got, list) and len(got) == len(expected)
+        for g, e in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(g, e)
+    else:
+        np.testing.assert_array_equal(got, expected)
+
+
 @pytest.mark.parametrize(("name", "f"), list(_with_grads()))
 def test_options_accept_numpy_scalars_and_refuse_non_bool_flags(name, f):
     x = _X.copy()
@@ -404,17 +414,16 @@ def test_options_accept_numpy_scalars_and_refuse_non_bool_flags(name, f):
         _, kwargs = SAMPLES[name](x)
         value = kwargs.get(option, default)
         if isinstance(value, bool):
-            np.testing.assert_array_equal(_call(name, f, x, **{option: np.bool_(value)}), expected)
+            _assert_same(_call(name, f, x, **{option: np.bool_(value)}), expected)
             for bad in ("no", None, 1):
                 with pytest.raises(TypeError, match=rf"^{option} must be True or False; got"):
                     _call(name, f, x, **{option: bad})
         elif isinstance(value, int):
-            np.testing.assert_array_equal(_call(name, f, x, **{option: np.int64(value)}), expected)
+            _assert_same(_call(name, f, x, **{option: np.int64(value)}), expected)
             with pytest.raises(TypeError, match=rf"^{option} must be an int; got"):
                 _call(name, f, x, **{option: float(value)})
         elif isinstance(value, float):
-            np.testing.assert_array_equal(_call(name, f, x, **{option: np.float64(value)}),
-                                          expected)
+            _assert_same(_call(name, f, x, **{option: np.float64(value)}), expected)
             with pytest.raises(TypeError, match=rf"^{option} must be a real number; got str"):
                 _call(name, f, x, **{option: "ab"})
 

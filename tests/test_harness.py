@@ -190,6 +190,56 @@ def test_compare_casts_array_options_per_backend():
     assert all(r.ok for r in compare(ours, theirs, X, Y, weight=w, verbose=False))
 
 
+def _layers_mse(inputs, targets, *, weights=None, reduction="mean"):
+    """A loss of sequence inputs (one array per layer): the sum of the layers' mean squares."""
+    w = weights or [1.0] * len(inputs)
+    return reduce(sum(w_l * ((a - b) ** 2).mean() for w_l, a, b in zip(w, inputs, targets,
+                                                                       strict=True)), reduction)
+
+
+def _layers_grad(inputs, targets, *, weights=None, reduction="mean", half=None):
+    w = weights or [1.0] * len(inputs)
+    out = [w_l * 2 * (a - b) / (a.size if isinstance(a, np.ndarray) else a.numel())
+           for w_l, a, b in zip(w, inputs, targets, strict=True)]
+    if half is not None:
+        out[half] = out[half] / 2
+    return out
+
+
+LAYERS = [X, X[:, :2]], [Y, Y[:, 1:]]
+
+
+def test_compare_takes_sequence_inputs_and_array_options_inside_them():
+    w = [0.5, np.array(2.0)]
+    rows = compare(_layers_mse, _layers_mse, *LAYERS, grad=_layers_grad, weights=w,
+                   verbose=False)
+    assert all(r.ok for r in rows) and {r.quantity for r in rows} == {"value", "grad",
+                                                                         "autograd"}
+    assert "weights=[0.5, () array]" in summary(rows, _layers_mse, _layers_mse, {"weights": w})
+
+
+def test_compare_catches_a_wrong_gradient_in_one_layer_of_a_sequence():
+    def wrong(inputs, targets, *, reduction="mean"):
+        return _layers_grad(inputs, targets, reduction=reduction, half=1)
+
+    with pytest.raises(AssertionError, match="grad"):
+        compare(_layers_mse, _layers_mse, *LAYERS, grad=wrong, verbose=False)
+
+    def one_array(inputs, targets, *, reduction="mean"):
+        return _layers_grad(inputs, targets, reduction=reduction)[0]
+
+    with pytest.raises(AssertionError, match="expected one array per element of the input"):
+        compare(_layers_mse, _layers_mse, *LAYERS, grad=one_array, verbose=False)
+
+    def upcast_one(inputs, targets, *, reduction="mean"):
+        out = _layers_grad(inputs, targets, reduction=reduction)
+        return [out[0], out[1].double() if isinstance(out[1], torch.Tensor) else out[1]]
+
+    with pytest.raises(AssertionError, match=r"returned dtype torch\.float64, expected "
+                                             r"torch\.float32"):
+        compare(_layers_mse, _layers_mse, *LAYERS, grad=upcast_one, verbose=False)
+
+
 def test_compare_refuses_unknown_backends():
     with pytest.raises(ValueError, match="backends must be among"):
         compare(mse, F.mse_loss, X, Y, backends=("cupy",))

@@ -3,8 +3,10 @@
 The registry is ``lossbook.testing.CASES`` (one module per family in
 ``lossbook.testing.cases``). Each case's hand gradient is held against autograd through the
 twin (``compare``) and, wrapped in a ``torch.autograd.Function`` whose backward is the hand
-gradient, against finite differences (``gradcheck``); each tag's rule runs on every case that
-carries it, and on every case that does not, where it must fail (else the tag is missing).
+gradient, against finite differences (``gradcheck``) of the loss, or of ``Case.frozen`` where
+the gradient holds a term constant (``Tag.FROZEN_TERM``); each tag's rule runs on every case
+that carries it, and on every case that does not, where it must fail (else the tag is missing).
+A sequence input (a list of feature maps, one per layer) is walked array by array.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pytest
 import torch
 
 from lossbook.testing import CASES, FAMILIES, Case, Tag, compare
+from lossbook.testing.registry import each, leaves
 
 
 def _ids(case: Case) -> str:
@@ -91,6 +94,12 @@ def test_tags_are_validated_at_registration():
     with pytest.raises(TypeError, match="grad must be mse_loss_grad"):
         Case(regression.mse_loss, torch.nn.functional.mse_loss, _inputs,
              grad=regression.l1_loss_grad, tags={Tag.REDUCTION})
+    with pytest.raises(ValueError, match=r"Tag\.FROZEN_TERM must be given exactly when frozen="):
+        Case(regression.mse_loss, torch.nn.functional.mse_loss, _inputs,
+             grad=regression.mse_loss_grad, tags={Tag.REDUCTION, Tag.FROZEN_TERM})
+    with pytest.raises(ValueError, match=r"Tag\.FROZEN_TERM must be given exactly when frozen="):
+        Case(regression.mse_loss, torch.nn.functional.mse_loss, _inputs,
+             grad=regression.mse_loss_grad, tags={Tag.REDUCTION}, frozen=regression.mse_loss)
 
 
 # --- values and gradients against the twin, and against finite differences ---------------------
@@ -101,24 +110,48 @@ def test_against_twin_values_and_gradients(case: Case, options):
             rtol=case.rtol, atol=case.atol, verbose=False, **options)
 
 
-def _bind(case: Case, inputs: list[torch.Tensor], options: dict[str, Any]) -> Callable:
-    """The loss as a function of ``inputs[case.wrt]`` whose backward is the hand gradient."""
+def _pack(template: Any, xs: tuple[torch.Tensor, ...]) -> Any:
+    """The arrays ``xs`` in ``template``'s structure: one array, or a list of them."""
+    return list(xs) if isinstance(template, list | tuple) else xs[0]
 
-    def args(x):
-        return [x if i == case.wrt else a for i, a in enumerate(inputs)]
+
+def _functions(case: Case, inputs: list[Any], options: dict[str, Any]):
+    """``(args, value)``: the arguments with the arrays ``xs`` at ``case.wrt``, and the function
+    of ``xs`` whose finite differences the gradient must match: the loss, or ``case.frozen``
+    with its held term at the point checked (``inputs[case.wrt]``)."""
+    point = each(lambda t: t.detach().clone(), inputs[case.wrt])
+
+    def args(xs):
+        return [_pack(point, xs) if i == case.wrt else a for i, a in enumerate(inputs)]
+
+    def value(*xs):
+        if case.frozen is None:
+            return case.ours(*args(xs), **options)
+        return case.frozen(point, *args(xs), **options)
+
+    return args, value
+
+
+def _bind(case: Case, inputs: list[Any], options: dict[str, Any]) -> Callable:
+    """``value`` of ``_functions`` as an autograd.Function whose backward is the hand gradient."""
+    args, value = _functions(case, inputs, options)
 
     class HandGradient(torch.autograd.Function):
         @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return case.ours(*args(x), **options)
+        def forward(ctx, *xs):
+            ctx.save_for_backward(*xs)
+            return value(*xs)
 
         @staticmethod
         def backward(ctx, grad_output):
-            (x,) = ctx.saved_tensors
-            return case.grad(*args(x), grad_output=grad_output, **options)
+            return tuple(leaves(case.grad(*args(ctx.saved_tensors), grad_output=grad_output,
+                                          **options)))
 
     return HandGradient.apply
+
+
+def _variables(case: Case, inputs: list[Any]) -> tuple[torch.Tensor, ...]:
+    return tuple(t.clone().requires_grad_(True) for t in leaves(inputs[case.wrt]))
 
 
 @pytest.mark.parametrize(("case", "options"),
@@ -126,20 +159,24 @@ def _bind(case: Case, inputs: list[torch.Tensor], options: dict[str, Any]) -> Ca
 def test_gradcheck_of_the_hand_gradient(case: Case, options):
     """Finite differences against the hand gradient itself, as a vector-Jacobian product."""
     inputs, opts = case.tensors(options, seed=1)
-    x = inputs[case.wrt].clone().requires_grad_(True)
-    assert torch.autograd.gradcheck(_bind(case, inputs, opts), (x,), eps=1e-6, atol=1e-6)
+    assert torch.autograd.gradcheck(_bind(case, inputs, opts), _variables(case, inputs),
+                                    eps=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize(("case", "options"),
                          [p for p in _option_params() if p.values[0].grad is not None])
 def test_gradcheck_of_autograd_through_the_loss(case: Case, options):
     inputs, opts = case.tensors(options, seed=1)
-    x = inputs[case.wrt].clone().requires_grad_(True)
+    args, value = _functions(case, inputs, opts)
 
-    def f(x):
-        return case.ours(*[x if i == case.wrt else a for i, a in enumerate(inputs)], **opts)
+    def f(*xs):
+        if case.frozen is None:
+            return value(*xs)
+        # the values of case.frozen, the gradient autograd takes through the loss
+        loss = case.ours(*args(xs), **opts)
+        return value(*xs).detach() + (loss - loss.detach())
 
-    assert torch.autograd.gradcheck(f, (x,), eps=1e-6, atol=1e-6)
+    assert torch.autograd.gradcheck(f, _variables(case, inputs), eps=1e-6, atol=1e-6)
 
 
 # --- the generic rules, selected by the tags -----------------------------------------------------
@@ -165,24 +202,70 @@ def _reduction_rule(case: Case) -> str | None:
 
 def _float_input_rule(case: Case) -> str | None:
     inputs = list(case.make_inputs(np.random.default_rng(0)))
-    inputs[0] = np.asarray(inputs[0]).round().astype(np.int64)
+    inputs[0] = each(lambda a: np.asarray(a).round().astype(np.int64), inputs[0])
     first = next(iter(inspect.signature(case.ours).parameters))
-    return _outcome(TypeError, f"{first} must have a real floating dtype", case.ours, *inputs)
+    # a sequence input names its array: features_input[0]
+    return _outcome(TypeError, rf"{first}(\[\d+\])? must have a real floating dtype", case.ours,
+                    *inputs)
 
 
 def _non_empty_rule(case: Case) -> str | None:
-    inputs = [np.asarray(x) for x in case.make_inputs(np.random.default_rng(0))]
+    inputs = [each(np.asarray, x) for x in case.make_inputs(np.random.default_rng(0))]
     return _outcome(ValueError, "must not be empty", case.ours,
-                    *(x[:0] if x.ndim else x for x in inputs))
+                    *(each(lambda a: a[:0] if a.ndim else a, x) for x in inputs))
 
 
 def _same_shape_rule(case: Case) -> str | None:
-    inputs = list(case.make_inputs(np.random.default_rng(0)))
+    """(N, 1) against (N,), and the first item (1, K) of the first input against the second
+    (boxes and embeddings hold items of K numbers along their last axis): neither may be
+    accepted, and one must be refused for its shapes (the other may be refused for its axes)."""
+    inputs = [each(np.asarray, x) for x in case.make_inputs(np.random.default_rng(0))]
     if len(inputs) < 2:
         return "takes one array"
-    column = np.asarray(inputs[0]).reshape(-1)[:, None]
-    flat = np.asarray(inputs[1]).reshape(-1)
-    return _outcome(ValueError, "must have the same shape", case.ours, column, flat, *inputs[2:])
+    first, second, *rest = inputs
+    mismatches = [(each(lambda a: a.reshape(-1)[:, None], first),
+                   each(lambda a: a.reshape(-1), second))]
+    item = each(lambda a: a.reshape(-1, a.shape[-1])[:1] if a.ndim else a, first)
+    if all(a.shape != b.shape for a, b in zip(leaves(item), leaves(second), strict=True)):
+        mismatches.append((item, second))
+    outcomes = [_outcome(ValueError, "must have the same shape", case.ours, a, b, *rest)
+                for a, b in mismatches]
+    accepted = [o for o in outcomes if o == "returned without an error"]
+    if accepted or None not in outcomes:
+        return (accepted or outcomes)[0]
+    return None
+
+
+def _frozen_term_rule(case: Case) -> str | None:
+    """Central differences of the loss along a random direction disagree with the hand
+    gradient, and those of ``case.frozen`` agree."""
+    if case.grad is None:
+        return "has no hand gradient"
+    inputs, options = case.tensors(case.options[0], seed=0)
+    point = inputs[case.wrt]
+    rng = np.random.default_rng(2)
+    direction = [torch.from_numpy(rng.normal(size=tuple(t.shape))) for t in leaves(point)]
+    grads = leaves(case.grad(*inputs, **options))
+    slope = sum(float((g * d).sum()) for g, d in zip(grads, direction, strict=True))
+    h = 1e-6
+
+    def central(f: Callable) -> float:
+        def at(step: float) -> float:
+            moved = _pack(point, tuple(t + step * d for t, d in zip(leaves(point), direction,
+                                                                    strict=True)))
+            args = [moved if i == case.wrt else a for i, a in enumerate(inputs)]
+            return float(f(*args, **options).sum())
+        return (at(h) - at(-h)) / (2 * h)
+
+    tolerance = 1e-6 * (1 + abs(slope))
+    if abs(central(case.ours) - slope) <= tolerance:
+        return "has the loss's own derivative as its gradient (central differences agree)"
+    if case.frozen is None:
+        return "has no Case.frozen"
+    held = central(lambda *args, **opts: case.frozen(point, *args, **opts))
+    if abs(held - slope) > tolerance:
+        return f"has a gradient that is not the derivative of Case.frozen ({slope} vs {held})"
+    return None
 
 
 RULES: dict[Tag, Callable[[Case], str | None]] = {
@@ -190,6 +273,7 @@ RULES: dict[Tag, Callable[[Case], str | None]] = {
     Tag.FLOAT_INPUT: _float_input_rule,
     Tag.NON_EMPTY: _non_empty_rule,
     Tag.SAME_SHAPE: _same_shape_rule,
+    Tag.FROZEN_TERM: _frozen_term_rule,
 }
 
 

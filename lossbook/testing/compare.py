@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from lossbook.testing.registry import each, leaves
+
 __all__ = ["BACKENDS", "Row", "compare"]
 
 BACKENDS = ("numpy float64", "torch float64", "torch float32")
@@ -80,11 +82,27 @@ def _errors(ours: torch.Tensor, theirs: torch.Tensor) -> tuple[float, float, flo
 
 
 def _as_torch(x: Any) -> torch.Tensor:
+    """``x`` as a tensor; a sequence (one array per layer) as its arrays flattened end to end."""
+    if isinstance(x, list | tuple):
+        return torch.cat([_as_torch(a).reshape(-1) for a in x])
     return x if isinstance(x, torch.Tensor) else torch.from_numpy(np.asarray(x))
 
 
+def _like(x: Any, grads: tuple[torch.Tensor, ...]) -> Any:
+    """The gradients autograd gives for ``leaves(x)`` in ``x``'s structure."""
+    return list(grads) if isinstance(x, list | tuple) else grads[0]
+
+
+def _cast_arrays(x: Any, backend: str) -> Any:
+    """An option with ``_cast`` applied to its NumPy arrays (itself, or those of a sequence)."""
+    return each(lambda a: _cast(a, backend) if isinstance(a, np.ndarray) else a, x)
+
+
 def _cast(x: Any, backend: str) -> Any:
-    """Put a reference input (NumPy) on a backend; integer and boolean inputs keep their dtype."""
+    """Put a reference input (NumPy) on a backend; integer and boolean inputs keep their dtype.
+    A sequence input (one array per layer) is cast array by array."""
+    if isinstance(x, list | tuple):
+        return each(lambda a: _cast(a, backend), x)
     arr = np.asarray(x)
     floating = np.issubdtype(arr.dtype, np.floating)
     if backend == "numpy float64":
@@ -148,7 +166,9 @@ def compare(
         The lossbook function and its twin (a ``torch.nn.functional`` function, or a wrapper
         that gives an external reference the same signature: ``lossbook.testing.twins``).
     *inputs : array_like
-        Reference inputs as NumPy arrays (float64 data, integer class indices).
+        Reference inputs as NumPy arrays (float64 data, integer class indices), or sequences
+        of them (a list of feature maps, one per layer: the gradient is then one array per
+        layer, compared end to end).
     grad : callable, optional
         The hand-derived gradient ``f_grad(*inputs, **options)``.
     wrt : int
@@ -198,31 +218,30 @@ def compare(
         xs = [_cast(x, backend) for x in inputs]
         ts = [_cast(x, twin_backend) for x in inputs]
         if grad is not None:
-            ts[wrt] = ts[wrt].clone().requires_grad_(True)
+            ts[wrt] = each(lambda t: t.clone().requires_grad_(True), ts[wrt])
         # Array options (weight, pos_weight ...) are cast like the inputs.
-        our_options = {k: _cast(v, backend) if isinstance(v, np.ndarray) else v
-                       for k, v in options.items()}
-        their_options = {k: _cast(v, twin_backend) if isinstance(v, np.ndarray) else v
-                         for k, v in options.items()}
+        our_options = {k: _cast_arrays(v, backend) for k, v in options.items()}
+        their_options = {k: _cast_arrays(v, twin_backend) for k, v in options.items()}
         expected = theirs(*ts, **their_options)
         got = ours(*xs, **our_options)
 
-        def row(quantity: str, got: Any, expected: torch.Tensor, note: str = "",
+        def row(quantity: str, got: Any, expected: Any, note: str = "",
                 backend: str = backend, dtype: torch.dtype = dtype) -> Row:
-            errors = _errors(_as_torch(got), expected)
-            ok = note == "" and _close(_as_torch(got), expected, dtype, rtol, atol)
+            errors = _errors(_as_torch(got), _as_torch(expected))
+            ok = note == "" and _close(_as_torch(got), _as_torch(expected), dtype, rtol, atol)
             return Row(backend, quantity, errors[0], errors[1], ok, note, errors[2])
 
-        rows.append(row("value", got, expected, _type_note(got, xs[wrt], backend)))
+        rows.append(row("value", got, expected, _type_note(got, leaves(xs[wrt])[0], backend)))
         if grad is not None:
-            (expected_grad,) = torch.autograd.grad(expected.sum(), ts[wrt])
+            expected_grad = _like(ts[wrt], torch.autograd.grad(expected.sum(), leaves(ts[wrt])))
             got_grad = grad(*xs, **our_options)
             rows.append(row("grad", got_grad, expected_grad,
                             _type_note(got_grad, xs[wrt], backend)))
             if backend != "numpy float64":
-                leaf = xs[wrt].clone().requires_grad_(True)
+                leaf = each(lambda x: x.clone().requires_grad_(True), xs[wrt])
                 args = [leaf if i == wrt else x for i, x in enumerate(xs)]
-                (auto,) = torch.autograd.grad(ours(*args, **our_options).sum(), leaf)
+                auto = _like(leaf, torch.autograd.grad(ours(*args, **our_options).sum(),
+                                                       leaves(leaf)))
                 rows.append(row("autograd", auto, expected_grad))
 
     failed = [r for r in rows if not r.ok]
@@ -291,11 +310,17 @@ def _call(f: Callable[..., Any], options: dict[str, Any]) -> str:
     """The function's name with its options: ``cross_entropy(weight=(4,) array, reduction='sum')``."""
     if not options:
         return _name(f)
-    shown = ", ".join(
-        f"{k}={'(' + ', '.join(map(str, v.shape)) + (',' if v.ndim == 1 else '') + ') array'}"
-        if isinstance(v, np.ndarray) else f"{k}={v!r}"
-        for k, v in options.items())
+    shown = ", ".join(f"{k}={_show(v)}" for k, v in options.items())
     return f"{_name(f)}({shown})"
+
+
+def _show(v: Any) -> str:
+    """An option as the summary shows it: an array by its shape, ``(4,) array``."""
+    if isinstance(v, np.ndarray):
+        return "(" + ", ".join(map(str, v.shape)) + ("," if v.ndim == 1 else "") + ") array"
+    if isinstance(v, list | tuple) and any(isinstance(a, np.ndarray) for a in v):
+        return "[" + ", ".join(map(_show, v)) + "]"
+    return repr(v)
 
 
 def _table(rows: Sequence[Row]) -> str:
@@ -304,7 +329,13 @@ def _table(rows: Sequence[Row]) -> str:
 
 
 def _type_note(got: Any, given: Any, backend: str) -> str:
-    """Empty if ``got`` has the array type and dtype of ``given``, else what differs."""
+    """Empty if ``got`` has the array type and dtype of ``given``, else what differs (for a
+    sequence, of each of its arrays)."""
+    if isinstance(given, list | tuple):
+        if not isinstance(got, list | tuple) or len(got) != len(given):
+            return f"returned {type(got).__name__}, expected one array per element of the input"
+        return next(filter(None, (_type_note(g, x, backend) for g, x in zip(got, given,
+                                                                             strict=True))), "")
     if backend == "numpy float64":
         if not isinstance(got, np.ndarray | np.generic):
             return f"returned {type(got).__name__}, expected a NumPy array"

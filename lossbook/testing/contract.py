@@ -11,6 +11,9 @@ ValueError / TypeError that names the argument.
   largest float (+-); not of ``grad_output``, where autograd's result depends on the order of
   its products (inf * 0), so the twin is no reference.
 
+An argument that is a sequence of arrays (feature maps, one per layer) is changed array by
+array: each is an argument of its own, named ``features_input[1]``.
+
 ``judge(case, call, documented)`` runs lossbook and the twin (computed in float64 on the same values, with NumPy
 scalars as the Python numbers they hold) and returns what breaks the contract, or ``None``:
 
@@ -42,7 +45,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from lossbook.testing.registry import Case, Documented
+from lossbook.testing.registry import Case, Documented, each, leaves
 
 __all__ = ["SPECIAL_VALUES", "Call", "calls", "judge", "low_precision_tolerance"]
 
@@ -91,16 +94,42 @@ def _floating(x: Any) -> bool:
     return isinstance(x, np.ndarray) and x.dtype.kind == "f"
 
 
-def _arrays(case: Case, f: Callable[..., Any], inputs: tuple[Any, ...],
-            options: Mapping[str, Any], grad_output: np.ndarray | None) -> dict[str, Any]:
-    """Every array argument of the registered call by name: positional, options, grad_output."""
+def _has_arrays(v: Any) -> bool:
+    """An array, or a sequence that holds one (per-layer weights may mix numbers and arrays)."""
+    return any(isinstance(a, np.ndarray) for a in leaves(v)) and not isinstance(v, str)
+
+
+def _arguments(case: Case, f: Callable[..., Any], inputs: tuple[Any, ...],
+               options: Mapping[str, Any], grad_output: np.ndarray | None) -> dict[str, Any]:
+    """Every argument of the registered call that holds arrays, by name: positional, options,
+    grad_output."""
     positional = [n for n, p in inspect.signature(f).parameters.items()
                   if p.kind is not p.KEYWORD_ONLY]
-    named = dict(zip(positional, inputs, strict=True))
-    named.update({k: v for k, v in options.items() if isinstance(v, np.ndarray)})
+    arguments = dict(zip(positional, inputs, strict=True))
+    arguments.update({k: v for k, v in options.items() if _has_arrays(v)})
     if grad_output is not None:
-        named["grad_output"] = grad_output
+        arguments["grad_output"] = grad_output
+    return arguments
+
+
+def _named(arguments: Mapping[str, Any]) -> dict[str, tuple[str, np.ndarray]]:
+    """Every array by name (``target``, or ``features_input[1]`` in a sequence) with the
+    argument that holds it."""
+    named = {}
+    for argument, v in arguments.items():
+        if isinstance(v, list | tuple):
+            named |= {f"{argument}[{i}]": (argument, a) for i, a in enumerate(v)
+                      if isinstance(a, np.ndarray)}
+        else:
+            named[argument] = (argument, v)
     return named
+
+
+def _assemble(arguments: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments with their arrays replaced by ``values`` (by ``_named``'s names)."""
+    return {argument: type(v)(values.get(f"{argument}[{i}]", a) for i, a in enumerate(v))
+            if isinstance(v, list | tuple) else values[argument]
+            for argument, v in arguments.items()}
 
 
 def _cast(x: np.ndarray, dtype: Any) -> Any:
@@ -152,9 +181,9 @@ def calls(case: Case, f: Callable[..., Any]) -> Iterator[Call]:
     ``pos_weight``, ``alpha``), whose arrays are changed like the inputs (``validate`` is left
     at its default)."""
     yield from _calls(case, f, case.options[0], only=None)
-    with_arrays = [o for o in case.options if any(isinstance(v, np.ndarray) for v in o.values())]
+    with_arrays = [o for o in case.options if any(map(_has_arrays, o.values()))]
     if with_arrays:
-        only = {k for k, v in with_arrays[0].items() if isinstance(v, np.ndarray)}
+        only = {k for k, v in with_arrays[0].items() if _has_arrays(v)}
         yield from _calls(case, f, with_arrays[0], only=only)
 
 
@@ -162,7 +191,7 @@ def _calls(case: Case, f: Callable[..., Any], registered: Mapping[str, Any],
            only: set[str] | None) -> Iterator[Call]:
     """The calls from one registered option set; with ``only``, the changes of those arrays."""
     rng = np.random.default_rng(0)
-    inputs = tuple(np.asarray(x) for x in case.make_inputs(rng))
+    inputs = tuple(each(np.asarray, x) for x in case.make_inputs(rng))
     options = {k: v for k, v in registered.items() if k != "validate"}
     shown = ", ".join(f"{k}={tuple(v.shape)} array" for k, v in options.items()
                       if isinstance(v, np.ndarray))
@@ -170,28 +199,32 @@ def _calls(case: Case, f: Callable[..., Any], registered: Mapping[str, Any],
     is_grad = f is case.grad
     grad_output = None
     if is_grad and "grad_output" in inspect.signature(f).parameters:
-        twin_options = {k: _canonical(v) if isinstance(v, np.ndarray) else v
-                        for k, v in options.items()}
-        shape = tuple(_twin_value(case, [_canonical(x) for x in inputs], twin_options).shape)
+        def canonical(v: Any) -> Any:
+            return each(lambda a: _canonical(a) if isinstance(a, np.ndarray) else a, v)
+
+        twin_options = {k: canonical(v) for k, v in options.items()}
+        shape = tuple(_twin_value(case, [canonical(x) for x in inputs], twin_options).shape)
         grad_output = rng.normal(size=shape)
-    named = _arrays(case, f, inputs, options, grad_output)
-    positional = list(named)[: len(inputs)]
+    arguments = _arguments(case, f, inputs, options, grad_output)
+    positional = list(arguments)[: len(inputs)]
+    named = {name: ref for name, (_, ref) in _named(arguments).items()}
+    owner = {name: argument for name, (argument, _) in _named(arguments).items()}
 
     def build(label: str, argument: str, backend: str, ours: Mapping[str, Any],
               twin: Mapping[str, Any] | None, opts: Mapping[str, Any] | None = None,
               twin_opts: Mapping[str, Any] | None = None, **extra: Any) -> Call:
-        values = {k: _on(v, backend) for k, v in named.items()} | dict(ours)
+        values = _assemble(arguments, {k: _on(v, backend) for k, v in named.items()} | dict(ours))
         kwargs = {k: _on(v, backend) for k, v in options.items()} | dict(opts or {})
-        kwargs.update({k: values[k] for k in named if k not in positional})
+        kwargs.update({k: v for k, v in values.items() if k not in positional})
         args = [values[k] for k in positional]
         label += suffix
         if twin is None:
             return Call(f, label, argument, args, kwargs, None, **extra)
-        tvalues = {k: _canonical(v) for k, v in named.items()} | dict(twin)
+        tvalues = _assemble(arguments, {k: _canonical(v) for k, v in named.items()} | dict(twin))
         # the twins ignore validate (or, PyTorch's, do not take it)
         tkwargs = {k: _python(v) for k, v in (options | dict(twin_opts or opts or {})).items()
                    if k != "validate"}
-        tkwargs.update({k: tvalues[k] for k in named if k not in positional})
+        tkwargs.update({k: v for k, v in tvalues.items() if k not in positional})
         return Call(f, label, argument, args=args, kwargs=kwargs,
                     twin=([tvalues[k] for k in positional], tkwargs), **extra)
 
@@ -200,7 +233,7 @@ def _calls(case: Case, f: Callable[..., Any], registered: Mapping[str, Any],
 
     floating = [k for k, v in named.items() if _floating(v)]
     for name, ref in named.items():
-        if only is not None and name not in only:
+        if only is not None and owner[name] not in only:
             continue
         # one argument in another dtype
         for backend, dtypes in (("torch", TORCH_DTYPES), ("numpy", NUMPY_DTYPES)):
@@ -226,7 +259,7 @@ def _calls(case: Case, f: Callable[..., Any], registered: Mapping[str, Any],
                 else:  # integers for floats, floats for indices: the twin decides
                     yield build(label, name, backend, {name: value},
                                 {name: _canonical(value, ref)})
-        if name in positional or name == "grad_output":  # data: a list is refused
+        if owner[name] in positional or name == "grad_output":  # data: a list is refused
             yield build(f"{name} as a Python list", name, "torch", {name: ref.tolist()}, None)
         else:  # an array option (alpha may be a sequence, as in MONAI): the twin decides
             yield build(f"{name} as a Python list", name, "torch", {name: ref.tolist()},
@@ -252,7 +285,7 @@ def _calls(case: Case, f: Callable[..., Any], registered: Mapping[str, Any],
         return
     # keyword options
     for name, param in inspect.signature(f).parameters.items():
-        if param.kind is not param.KEYWORD_ONLY or name == "grad_output" or name in named:
+        if param.kind is not param.KEYWORD_ONLY or name == "grad_output" or name in arguments:
             continue
         value = options.get(name, param.default)
         for label, given, twin_given, required in _option_values(value, param.default):
@@ -309,11 +342,11 @@ def _twin_grad(case: Case, args: list[Any], kwargs: dict[str, Any]) -> torch.Ten
     kwargs = dict(kwargs)
     grad_output = kwargs.pop("grad_output", None)
     args = list(args)
-    args[case.wrt] = args[case.wrt].clone().requires_grad_(True)
+    args[case.wrt] = each(lambda t: t.clone().requires_grad_(True), args[case.wrt])
     out = _twin_value(case, args, kwargs)
     g = torch.ones_like(out) if grad_output is None else grad_output
-    (grad,) = torch.autograd.grad(out, args[case.wrt], grad_outputs=g, allow_unused=False)
-    return grad
+    grads = torch.autograd.grad(out, leaves(args[case.wrt]), grad_outputs=g, allow_unused=False)
+    return list(grads) if isinstance(args[case.wrt], list | tuple) else grads[0]
 
 
 def judge(case: Case, call: Call, documented: Mapping[tuple[str, str, str], Documented]) -> str | None:
@@ -333,7 +366,7 @@ def judge(case: Case, call: Call, documented: Mapping[tuple[str, str, str], Docu
             return f"{where}: must be accepted; refused: {type(error).__name__}: {error}"
         if call.twin is None and not isinstance(error, call.refusal):
             return f"{where}: must raise {call.refusal.__name__}; raised {type(error).__name__}: {error}"
-        if not re.search(rf"\b{re.escape(call.argument)}\b", str(error)):
+        if not re.search(rf"(?<!\w){re.escape(call.argument)}(?!\w)", str(error)):
             return f"{where}: the refusal does not name {call.argument}: {type(error).__name__}: {error}"
         return None
     except Exception as error:  # the contract allows only ValueError and TypeError
@@ -345,28 +378,40 @@ def judge(case: Case, call: Call, documented: Mapping[tuple[str, str, str], Docu
         expected = (_twin_grad if call.function is case.grad else _twin_value)(case, args, kwargs)
     except Exception as error:  # the twin refuses: so must lossbook
         return f"{where}: accepted where the twin refuses ({type(error).__name__}: {error})"
-    return _compare(case, call, got, expected.detach(), documented)
+    return _compare(case, call, got, each(lambda t: t.detach(), expected), documented)
 
 
-def _compare(case: Case, call: Call, got: Any, expected: torch.Tensor,
+def _compare(case: Case, call: Call, got: Any, expected: Any,
              documented: Mapping[tuple[str, str, str], Documented]) -> str | None:
+    """Type, dtype and shape of each returned array (one per layer for a sequence), then the
+    values, all arrays end to end."""
     name = call.function.__name__
     where = f"{name}: {call.label}"
-    want_type = torch.Tensor if isinstance(call.args[0], torch.Tensor) else np.ndarray
-    if not isinstance(got, want_type) and not (want_type is np.ndarray and isinstance(got, np.generic)):
-        return f"{where}: returned {type(got).__name__}, expected {want_type.__name__}"
+    if isinstance(expected, list) and (not isinstance(got, list | tuple)
+                                       or len(got) != len(expected)):
+        return f"{where}: returned {type(got).__name__}, expected {len(expected)} arrays"
+    want_type = torch.Tensor if isinstance(leaves(call.args[0])[0], torch.Tensor) else np.ndarray
     if call.function is case.grad:
-        like = [call.args[case.wrt]]
+        like = leaves(call.args[case.wrt])
     else:
-        like = [a for a in call.args if _is_float(a)]
-    want_dtype = like[0].dtype if like and _is_float(like[0]) else \
-        (torch.float64 if want_type is torch.Tensor else np.float64)
-    if got.dtype != want_dtype:
-        return f"{where}: returned dtype {got.dtype}, expected {want_dtype}"
-    a = (got if isinstance(got, torch.Tensor) else torch.from_numpy(np.asarray(got))).detach()
-    a = a.to(torch.float64)
-    if a.shape != expected.shape:
-        return f"{where}: shape {tuple(a.shape)}, twin {tuple(expected.shape)}"
+        like = [a for arg in call.args for a in leaves(arg) if _is_float(a)][:1]
+    got_arrays, flat = [], []
+    for i, (g, e) in enumerate(zip(leaves(got), leaves(expected), strict=True)):
+        if not isinstance(g, want_type) and not (want_type is np.ndarray
+                                                 and isinstance(g, np.generic)):
+            return f"{where}: returned {type(g).__name__}, expected {want_type.__name__}"
+        ref = like[min(i, len(like) - 1)] if like else None
+        want_dtype = ref.dtype if ref is not None and _is_float(ref) else \
+            (torch.float64 if want_type is torch.Tensor else np.float64)
+        if g.dtype != want_dtype:
+            return f"{where}: returned dtype {g.dtype}, expected {want_dtype}"
+        t = (g if isinstance(g, torch.Tensor) else torch.from_numpy(np.asarray(g))).detach()
+        if t.shape != e.shape:
+            return f"{where}: shape {tuple(t.shape)}, twin {tuple(e.shape)}"
+        got_arrays.append(t.to(torch.float64))
+        flat.append(e)
+    a, expected = (got_arrays[0], flat[0]) if len(flat) == 1 else (
+        torch.cat([t.reshape(-1) for t in got_arrays]), torch.cat([t.reshape(-1) for t in flat]))
     mismatch = _mismatch(a, expected, call.dtype)
     if mismatch is None:
         return None

@@ -1,7 +1,9 @@
 """The case registry's types: one ``Case`` per registered function, its ``Tag`` s, validated.
 
 A ``Case`` binds a lossbook function to its hand-derived gradient, its twin, an input generator
-and the option sets to test; ``Tag`` s name the generic input rules it obeys. Tags are checked
+and the option sets to test; ``Tag`` s name the generic input rules it obeys. An input is an
+array, or a sequence input: a list or tuple of arrays, one per layer (the feature maps of a
+perceptual loss); ``each`` and ``leaves`` walk both alike. Tags are checked
 when a case is registered: an unknown tag, a tag the signature contradicts (``REDUCTION``
 without a ``reduction`` argument) or a missing one the signature implies is an error. The
 test suite also runs every rule on every case that lacks its tag and fails if the rule would
@@ -19,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Case", "Documented", "Tag", "reductions"]
+__all__ = ["Case", "Documented", "Tag", "each", "leaves", "reductions"]
 
 
 class Tag(enum.Enum):
@@ -29,7 +31,12 @@ class Tag(enum.Enum):
     FLOAT_INPUT = "refuses an integer first input with a TypeError naming it"
     NON_EMPTY = "refuses empty inputs with a ValueError"
     SAME_SHAPE = ("the first two arrays must share one shape (no broadcasting): (N, 1) against "
-                  "(N,) raises ValueError")
+                  "(N,) raises ValueError, and so does (1, K) against (N, K) for inputs that "
+                  "hold items of K numbers along their last axis (boxes (N, 4), embeddings)")
+    FROZEN_TERM = ("the hand gradient holds a term of the loss constant, as the loss's "
+                   "definition does (CIoU's alpha, under torch.no_grad in torchvision): finite "
+                   "differences of the loss are not its gradient, those of Case.frozen (the loss "
+                   "with that term held at the point checked) are")
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,11 @@ class Case:
         The generic rules that apply.
     rtol, atol : float, optional
         Looser tolerances, each with a comment at the entry saying why.
+    frozen : callable, optional
+        With ``Tag.FROZEN_TERM`` (and only then): ``frozen(point, *inputs, **options)``, the loss
+        at ``inputs`` with its held term evaluated at ``point`` (the value of ``inputs[wrt]``
+        where the gradient is checked); the hand gradient at ``point`` is its derivative, and
+        the gradchecks differentiate it.
 
     Raises
     ------
@@ -65,7 +77,8 @@ class Case:
         function's ``_grad``.
     ValueError
         If the tags contradict the signature: ``REDUCTION`` must be given exactly when the
-        function takes ``reduction``.
+        function takes ``reduction``; ``FROZEN_TERM`` exactly when ``frozen`` is given, and
+        with a ``grad``.
     """
 
     ours: Callable[..., Any]
@@ -77,6 +90,7 @@ class Case:
     tags: Iterable[Tag] = field(default_factory=frozenset)
     rtol: float | None = None
     atol: float | None = None
+    frozen: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         tags = frozenset(self.tags)
@@ -91,6 +105,10 @@ class Case:
                              f"takes reduction= (it {'does' if takes_reduction else 'does not'})")
         if self.grad is not None and self.grad.__name__ != f"{self.name}_grad":
             raise TypeError(f"{self.name}: grad must be {self.name}_grad; got {self.grad.__name__}")
+        if (Tag.FROZEN_TERM in tags) != (self.frozen is not None) or (
+                self.frozen is not None and self.grad is None):
+            raise ValueError(f"{self.name}: Tag.FROZEN_TERM must be given exactly when frozen= "
+                             "is, and with a grad")
 
     @property
     def name(self) -> str:
@@ -99,12 +117,14 @@ class Case:
     def tensors(self, options: Mapping[str, Any], seed: int = 0
                 ) -> tuple[list[Any], dict[str, Any]]:
         """The inputs ``make_inputs(numpy.random.default_rng(seed))`` and the array options of
-        ``options`` as torch tensors (float64 data, int64 indices)."""
+        ``options`` as torch tensors (float64 data, int64 indices; a sequence input as a list
+        of tensors)."""
         import torch
 
-        inputs = [torch.from_numpy(np.array(x)) for x in self.make_inputs(np.random.default_rng(seed))]
-        return inputs, {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v
-                        for k, v in options.items()}
+        inputs = [each(lambda a: torch.from_numpy(np.array(a)), x)
+                  for x in self.make_inputs(np.random.default_rng(seed))]
+        return inputs, {k: each(lambda a: torch.from_numpy(a) if isinstance(a, np.ndarray) else a,
+                                v) for k, v in options.items()}
 
 
 @dataclass(frozen=True)
@@ -132,6 +152,17 @@ class Documented:
     value: str
     outcome: str
     phrase: str
+
+
+def each(fn: Callable[[Any], Any], x: Any) -> Any:
+    """``fn(x)``, or for a sequence input (a list or tuple of arrays) the same sequence type of
+    ``fn`` of each element."""
+    return type(x)(fn(a) for a in x) if isinstance(x, list | tuple) else fn(x)
+
+
+def leaves(x: Any) -> list[Any]:
+    """The arrays of an input: ``[x]``, or the elements of a sequence input."""
+    return list(x) if isinstance(x, list | tuple) else [x]
 
 
 def reductions(**fixed: Any) -> list[dict[str, Any]]:

@@ -8,10 +8,15 @@ registry uses it directly; the twins here are
 * thin PyTorch wrappers where PyTorch spells the function differently (``torch.softmax`` takes
   no default ``dim``; log1mexp is ``log(-expm1(x))``; entropy, cross-entropy and KL between
   distributions are sums of ``torch.special.entr``, ``torch.special.xlogy`` and ``F.kl_div``);
-* torchvision's ``sigmoid_focal_loss``, reproduced from its source (torchvision has no wheel for
-  the pinned torch here; the formula is copied line for line and cited);
+* torchvision's ``sigmoid_focal_loss`` and its box losses (``generalized_box_iou_loss``,
+  ``distance_box_iou_loss``, ``complete_box_iou_loss``), reproduced from its source
+  (torchvision has no wheel for the pinned torch here; the formulas are copied line for line
+  and cited);
 * MONAI's losses (``DiceLoss``, ``TverskyLoss``, the softmax focal term) with lossbook's names
-  and shapes.
+  and shapes;
+* the feature-space distances of perceptual losses: Johnson et al.'s feature reconstruction
+  loss written with ``F.mse_loss`` / ``F.l1_loss``, and LPIPS's normalisation and distance
+  reproduced from its source.
 
 Options a twin has no use for (``validate``) are accepted and ignored.
 """
@@ -25,12 +30,15 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
+    "lpips_distance",
+    "lpips_normalize_tensor",
     "monai_dice_loss",
     "monai_jaccard_loss",
     "monai_softmax_focal_loss",
     "monai_tversky_loss",
     "torch_cross_entropy_between",
     "torch_entropy",
+    "torch_feature_loss",
     "torch_js_divergence",
     "torch_kl_div",
     "torch_kl_divergence",
@@ -39,6 +47,10 @@ __all__ = [
     "torch_logsumexp",
     "torch_softmax",
     "torch_surprisal",
+    "torchvision_box_iou_loss",
+    "torchvision_complete_box_iou_loss",
+    "torchvision_distance_box_iou_loss",
+    "torchvision_generalized_box_iou_loss",
     "torchvision_sigmoid_focal_loss",
 ]
 
@@ -187,3 +199,179 @@ def monai_tversky_loss(input, target, *, validate=True, **options):
     from monai.losses import TverskyLoss
 
     return TverskyLoss(**options)(input, target)
+
+
+# --- box regression --------------------------------------------------------------------------
+# torchvision's box losses, reproduced: pytorch/vision, torchvision/ops/_utils.py
+# (_upcast_non_float, _loss_inter_union), giou_loss.py (from fvcore), diou_loss.py and
+# ciou_loss.py (from detectron2), https://github.com/pytorch/vision, copied line for line from
+# the versions that carry the "Check reduction option" block (2023-2025); torchvision's logging
+# and its ValueError for an unknown reduction are left out.
+
+
+def _tv_upcast_non_float(t):
+    """``_upcast_non_float``: float16 and bfloat16 boxes are computed in float32."""
+    if t.dtype not in (torch.float32, torch.float64):
+        return t.float()
+    return t
+
+
+def _tv_loss_inter_union(boxes1, boxes2):
+    """``_loss_inter_union``."""
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    # Intersection keypoints
+    xkis1 = torch.max(x1, x1g)
+    ykis1 = torch.max(y1, y1g)
+    xkis2 = torch.min(x2, x2g)
+    ykis2 = torch.min(y2, y2g)
+    intsctk = torch.zeros_like(x1)
+    mask = (ykis2 > ykis1) & (xkis2 > xkis1)
+    intsctk[mask] = (xkis2[mask] - xkis1[mask]) * (ykis2[mask] - ykis1[mask])
+    unionk = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intsctk
+    return intsctk, unionk
+
+
+def _tv_reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean() if loss.numel() > 0 else 0.0 * loss.sum()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def torchvision_box_iou_loss(boxes1, boxes2, *, reduction="none", eps=1e-7, validate=True):
+    """1 - IoU as the first lines of torchvision's ``generalized_box_iou_loss`` compute it
+    (torchvision has no plain IoU loss): ``intsctk, unionk = _loss_inter_union(boxes1, boxes2)``,
+    ``iouk = intsctk / (unionk + eps)``."""
+    boxes1 = _tv_upcast_non_float(boxes1)
+    boxes2 = _tv_upcast_non_float(boxes2)
+    intsctk, unionk = _tv_loss_inter_union(boxes1, boxes2)
+    iouk = intsctk / (unionk + eps)
+    return _tv_reduce(1 - iouk, reduction)
+
+
+def torchvision_generalized_box_iou_loss(boxes1, boxes2, *, reduction="none", eps=1e-7,
+                                         validate=True):
+    """``torchvision.ops.generalized_box_iou_loss`` (giou_loss.py)."""
+    boxes1 = _tv_upcast_non_float(boxes1)
+    boxes2 = _tv_upcast_non_float(boxes2)
+    intsctk, unionk = _tv_loss_inter_union(boxes1, boxes2)
+    iouk = intsctk / (unionk + eps)
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    # smallest enclosing box
+    xc1 = torch.min(x1, x1g)
+    yc1 = torch.min(y1, y1g)
+    xc2 = torch.max(x2, x2g)
+    yc2 = torch.max(y2, y2g)
+    area_c = (xc2 - xc1) * (yc2 - yc1)
+    miouk = iouk - ((area_c - unionk) / (area_c + eps))
+    loss = 1 - miouk
+    return _tv_reduce(loss, reduction)
+
+
+def _tv_diou_iou_loss(boxes1, boxes2, eps=1e-7):
+    """``_diou_iou_loss`` (diou_loss.py): the DIoU loss and the IoU."""
+    intsct, union = _tv_loss_inter_union(boxes1, boxes2)
+    iou = intsct / (union + eps)
+    # smallest enclosing box
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    xc1 = torch.min(x1, x1g)
+    yc1 = torch.min(y1, y1g)
+    xc2 = torch.max(x2, x2g)
+    yc2 = torch.max(y2, y2g)
+    # The diagonal distance of the smallest enclosing box squared
+    diagonal_distance_squared = ((xc2 - xc1) ** 2) + ((yc2 - yc1) ** 2) + eps
+    # centers of boxes
+    x_p = (x2 + x1) / 2
+    y_p = (y2 + y1) / 2
+    x_g = (x1g + x2g) / 2
+    y_g = (y1g + y2g) / 2
+    # The distance between boxes' centers squared.
+    centers_distance_squared = ((x_p - x_g) ** 2) + ((y_p - y_g) ** 2)
+    loss = 1 - iou + (centers_distance_squared / diagonal_distance_squared)
+    return loss, iou
+
+
+def torchvision_distance_box_iou_loss(boxes1, boxes2, *, reduction="none", eps=1e-7,
+                                      validate=True):
+    """``torchvision.ops.distance_box_iou_loss`` (diou_loss.py)."""
+    boxes1 = _tv_upcast_non_float(boxes1)
+    boxes2 = _tv_upcast_non_float(boxes2)
+    loss, _ = _tv_diou_iou_loss(boxes1, boxes2, eps)
+    return _tv_reduce(loss, reduction)
+
+
+def torchvision_complete_box_iou_loss(boxes1, boxes2, *, reduction="none", eps=1e-7,
+                                      validate=True):
+    """``torchvision.ops.complete_box_iou_loss`` (ciou_loss.py).
+
+    As in torchvision, ``eps`` reaches only alpha: ``_diou_iou_loss(boxes1, boxes2)`` is called
+    with its default eps (lossbook uses ``eps`` everywhere; the two agree at eps = 1e-7), and
+    alpha is computed under ``torch.no_grad()``.
+    """
+    boxes1 = _tv_upcast_non_float(boxes1)
+    boxes2 = _tv_upcast_non_float(boxes2)
+    diou_loss, iou = _tv_diou_iou_loss(boxes1, boxes2)
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    # width and height of boxes
+    w_pred = x2 - x1
+    h_pred = y2 - y1
+    w_gt = x2g - x1g
+    h_gt = y2g - y1g
+    v = (4 / (torch.pi**2)) * torch.pow((torch.atan(w_gt / h_gt) - torch.atan(w_pred / h_pred)), 2)
+    with torch.no_grad():
+        alpha = v / (1 - iou + v + eps)
+    loss = diou_loss + alpha * v
+    return _tv_reduce(loss, reduction)
+
+
+# --- perceptual ------------------------------------------------------------------------------
+def lpips_normalize_tensor(in_feat, eps=1e-10):
+    """LPIPS's ``normalize_tensor`` (richzhang/PerceptualSimilarity, ``lpips/__init__.py``)::
+
+        norm_factor = torch.sqrt(torch.sum(in_feat**2,dim=1,keepdim=True))
+        return in_feat/(norm_factor+eps)
+    """
+    norm_factor = torch.sqrt(torch.sum(in_feat**2, dim=1, keepdim=True))
+    return in_feat / (norm_factor + eps)
+
+
+def torch_feature_loss(features_input, features_target, *, weights=None, p=2, normalize=False,
+                       eps=1e-10, reduction="mean", validate=True):
+    """The weighted feature distance written directly in PyTorch: per layer, LPIPS's
+    ``normalize_tensor`` if asked, then ``F.mse_loss`` (p = 2, Johnson et al. 2016's feature
+    reconstruction loss, 1/(C H W) ||phi(x) - phi(y)||^2) or ``F.l1_loss`` (p = 1) per sample,
+    times the layer's weight (per channel for a tensor), summed over the layers."""
+    total = 0
+    for layer, (a, b) in enumerate(zip(features_input, features_target, strict=True)):
+        if normalize:
+            a, b = lpips_normalize_tensor(a, eps), lpips_normalize_tensor(b, eps)
+        distance = F.mse_loss if p == 2 else F.l1_loss
+        per_element = distance(a, b, reduction="none")
+        w = 1.0 if weights is None else weights[layer]
+        if isinstance(w, torch.Tensor):
+            w = w.reshape(1, -1, *([1] * (a.dim() - 2)))
+        total = total + (per_element * w).flatten(1).mean(dim=1)
+    if reduction == "mean":
+        return total.mean()
+    if reduction == "sum":
+        return total.sum()
+    return total
+
+
+def lpips_distance(features0, features1, lin_weights):
+    """LPIPS's distance from given features (richzhang/PerceptualSimilarity, ``lpips/lpips.py``,
+    ``LPIPS.forward`` with ``lpips=True, spatial=False``): ``normalize_tensor``, squared
+    difference, the 1x1 ``NetLinLayer`` convolution (no bias) with weights ``lin_weights[l]`` of
+    shape (C_l,), ``spatial_average`` (mean over H, W), summed over the layers. Shape
+    (N, 1, 1, 1)."""
+    val = 0
+    for f0, f1, w in zip(features0, features1, lin_weights, strict=True):
+        diff = (lpips_normalize_tensor(f0) - lpips_normalize_tensor(f1)) ** 2
+        res = F.conv2d(diff, w.reshape(1, -1, 1, 1)).mean([2, 3], keepdim=True)
+        val = val + res
+    return val

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from lossbook.testing.cases import (
     binary,
+    box,
     classification,
     focal,
+    hinge,
     information,
     margin,
+    perceptual,
     primitives,
     regression,
     segmentation,
@@ -25,7 +28,7 @@ from lossbook.testing.registry import Case, Documented
 __all__ = ["CASES", "DOCUMENTED", "FAMILIES"]
 
 _MODULES = (primitives, information, classification, binary, regression, focal, segmentation,
-            margin)
+            margin, box, hinge, perceptual)
 
 FAMILIES: dict[str, list[Case]] = {m.MODULE: m.CASES for m in _MODULES}
 CASES: list[Case] = [case for m in _MODULES for case in m.CASES]
