@@ -12,7 +12,6 @@ import numpy as np
 
 from lossbook.course.exercises import Exercise
 
-
 # The five targets of the "best constant" exercises: four close together and one far away.
 _TARGETS = np.array([1.0, 2.0, 3.0, 4.0, 100.0])
 
