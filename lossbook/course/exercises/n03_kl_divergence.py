@@ -6,6 +6,13 @@ import numpy as np
 
 from lossbook.course.exercises import Exercise
 
+# Exercise 1: a target smoothed with epsilon = 0.2 over 5 classes; its entropy is the floor.
+SMOOTHED_TARGET = np.array([0.84, 0.04, 0.04, 0.04, 0.04])
+
+
+def _entropy(p: np.ndarray) -> float:
+    return float(-np.sum(p * np.log(p)))
+
 
 def _kl_from_logits(student_logits: np.ndarray, teacher_probs: np.ndarray) -> float:
     z = np.asarray(student_logits, dtype=np.float64)
@@ -19,18 +26,6 @@ def _kl_from_logits(student_logits: np.ndarray, teacher_probs: np.ndarray) -> fl
 
 EXERCISES = (
     Exercise(
-        "03.kl_bits",
-        0.25,
-        rtol=1e-6,
-        hint="KL(p || q) = sum of p_i * log2(p_i / q_i); terms where p_i = q_i vanish",
-    ),
-    Exercise(
-        "03.mean_factor",
-        10.0,
-        rtol=1e-9,
-        hint='"mean" divides the sum by every element, "batchmean" only by the batch size',
-    ),
-    Exercise(
         "03.kl_from_logits",
         _kl_from_logits,
         cases=(
@@ -42,5 +37,22 @@ EXERCISES = (
         ),
         rtol=1e-9,
         atol=1e-12,
+    ),
+    Exercise(
+        "03.smoothed_floor",
+        _entropy(SMOOTHED_TARGET),
+        rtol=1e-3,
+        hint="write cross-entropy as H(p) + KL(p || q) and ask which q makes the KL term smallest",
+    ),
+    # Exercise 3: for modes at -1.5 and 1.5 (width 0.6) the global minimum of the reverse KL
+    # over the grid of section 4 covers both modes, at mu = 0 (the modes are local minima only).
+    Exercise(
+        "03.close_modes",
+        0.0,
+        rtol=0.0,
+        atol=0.1,
+        hint="rebuild the target with the modes at -1.5 and 1.5 and take the smallest reverse KL "
+        "over the whole (mu, sigma) grid, as section 4 did; gradient descent may stop in a local "
+        "minimum",
     ),
 )
