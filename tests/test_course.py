@@ -376,7 +376,6 @@ def test_the_names_notebooks_import_today_keep_working():
         "from lossbook.plotting import LINESTYLES, PALETTE, savefig as s2",
         "from lossbook.exercises import check as c2, all_exercises",
         "from lossbook._exercises.n07_dice_loss import TVERSKY_ALPHA",
-        "from lossbook._exercises.n05_regression_losses import L1_DATA",
         "import lossbook, lossbook.course.exercises.n07_dice_loss as n07",
         "import lossbook._exercises.n07_dice_loss as old",
         "from lossbook import check as c3",
