@@ -57,8 +57,8 @@ EXERCISES = (
         "07.background_push_ratio",
         _background_push_ratio(),
         rtol=1e-3,
-        hint="measure dice_loss_grad(q, y) at a pixel outside the object in each image (q = y, "
-        "shape (1, 1, 16, 16)) and divide the small object's value by the large object's.",
+        hint="measure dice_loss_grad(q, y) at a pixel outside the object in each image (with "
+        "q = y) and divide the small object's value by the large object's.",
     ),
     Exercise(
         "07.tversky_value",
