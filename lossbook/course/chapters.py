@@ -42,7 +42,7 @@ COURSE = (
     Chapter(5, "regression_losses", "Regression losses",
             "MSE, L1, SmoothL1, Huber: likelihoods, mean vs median, gradients, outliers"),
     Chapter(6, "focal_loss", "Focal loss",
-            "class imbalance; p_t, gamma and alpha; CE vs weighted CE vs focal"),
+            "class imbalance; q_t, gamma and alpha; the prior bias; CE vs weighted CE vs focal"),
     Chapter(7, "dice_loss", "Dice loss",
             "Dice and IoU; soft Dice; empty masks; Tversky; a toy segmentation"),
     Chapter(8, "margin_losses", "Margin losses",
