@@ -21,7 +21,7 @@ TORCH_INDEX_URL ?=
 PYTEST_ARGS ?= -n auto --maxprocesses=4 --dist loadscope
 TESTS ?=
 
-.PHONY: course test lab student bench benchmarks clean
+.PHONY: course test portable lab student bench benchmarks clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lossbook needs Python 3.11 or newer, found " + sys.version.split()[0])'
@@ -36,6 +36,37 @@ course: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS) $(TESTS)
+
+# `make portable` checks that the stored outputs and the figures do not depend on the CPU's
+# instruction set. It re-runs every notebook under strict nbval with the kernels limited to
+# SSE4.1/4.2 and then to AVX2 (oneDNN, ATen, MKL, OpenBLAS and NumPy's own SIMD loops; limits
+# above what the CPU has change nothing), and builds the course once (`make course`) under the
+# first selection; after each run every figure must be byte-identical to the one there before
+# (a figure that differs stays in figures/ for `git diff`). The selections are x86-64 ones (the
+# AVX2 one needs an AVX2 CPU); elsewhere, e.g. on arm64, ATen's generic kernels are the one
+# alternative.
+ifeq ($(shell uname -m),x86_64)
+PORTABLE_1 := ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE \
+	OPENBLAS_CORETYPE=Nehalem NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL"
+PORTABLE_2 := ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=AVX2 \
+	OPENBLAS_CORETYPE=Haswell NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL"
+else
+PORTABLE_1 := ATEN_CPU_CAPABILITY=default
+PORTABLE_2 :=
+endif
+SAME_FIGURES := diff -rq build/figures-before figures
+
+portable: $(STAMP)
+	rm -rf build/figures-before && mkdir -p build && cp -R figures build/figures-before
+	env $(PORTABLE_1) $(PY) -c "import torch; print('ATen kernels:', torch.backends.cpu.get_cpu_capability())"
+	env $(PORTABLE_1) $(PY) -m pytest $(PYTEST_ARGS) notebooks
+	$(SAME_FIGURES)
+	$(if $(PORTABLE_2),env $(PORTABLE_2) $(PY) -c "import torch; print('ATen kernels:', torch.backends.cpu.get_cpu_capability())")
+	$(if $(PORTABLE_2),env $(PORTABLE_2) $(PY) -m pytest $(PYTEST_ARGS) notebooks)
+	$(if $(PORTABLE_2),$(SAME_FIGURES))
+	env $(PORTABLE_1) $(MAKE) course
+	$(SAME_FIGURES)
+	@echo "portable: the same outputs and byte-identical figures under every kernel selection"
 
 # `make student` writes build/student/; `make student RUN=1` also executes it and fails if a
 # notebook of the student edition breaks (CI does). It refuses to replace an edition whose
