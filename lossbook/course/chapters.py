@@ -48,9 +48,9 @@ COURSE = (
     Chapter(8, "margin_losses", "Margin losses",
             "triplet, hinge, margin ranking and cosine embedding losses; a learned embedding"),
     Chapter(9, "choosing_a_loss", "Choosing a loss",
-            "a decision table; every loss side by side; common mistakes and their symptoms"),
+            "a decision table by task and metric; the loss families side by side; common mistakes"),
     Chapter(10, "common_claims", "Common claims",
-            "claims from tutorials, each tested: true, false, or true with conditions"),
+            "claims from tutorials decided by one rule; claims about 06-08 decided by training"),
 )
 
 
