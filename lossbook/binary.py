@@ -136,6 +136,12 @@ def binary_cross_entropy(
         broadcast to ``input``, or (``validate=True``) probabilities or targets outside [0, 1]
         or a negative weight.
 
+    See Also
+    --------
+    binary_cross_entropy_grad : Its hand-derived gradient.
+    binary_cross_entropy_with_logits : The same loss on logits, exact where p rounds to 0 or 1.
+    04_binary_cross_entropy.ipynb : The notebook that derives it.
+
     Notes
     -----
     **Derivation.** A Bernoulli variable that is 1 with probability :math:`p` has likelihood
@@ -156,6 +162,11 @@ def binary_cross_entropy(
     wrong for :math:`p < 10^{-12}` or :math:`p > 1 - 10^{-12}`. Elsewhere both agree. Prefer
     :func:`binary_cross_entropy_with_logits` on logits: it is exact where the probability
     itself would round to 0 or 1.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.binary_cross_entropy``; ``binary_cross_entropy`` and
+       its backward in ``aten/src/ATen/native/Loss.cpp`` (the -100 clamp and the 1e-12 floor).
 
     Examples
     --------
@@ -203,6 +214,11 @@ def binary_cross_entropy_grad(
     array
         The gradient, shaped like ``input``, same type, dtype and device.
 
+    See Also
+    --------
+    binary_cross_entropy : The loss.
+    04_binary_cross_entropy.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Differentiate each term: :math:`\frac{d}{dp}\, y \log p = y/p` and
@@ -219,6 +235,11 @@ def binary_cross_entropy_grad(
     PyTorch's backward computes :math:`(p - y) / \max(p(1-p), 10^{-12})`: the same for
     :math:`10^{-12} \lesssim p \lesssim 1 - 10^{-12}`, too small by up to a factor of
     :math:`10^{-12}/(p(1-p))` outside.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.binary_cross_entropy``; ``binary_cross_entropy`` and
+       its backward in ``aten/src/ATen/native/Loss.cpp`` (the -100 clamp and the 1e-12 floor).
 
     Examples
     --------
@@ -291,6 +312,12 @@ def binary_cross_entropy_with_logits(
         broadcast to ``input`` (for example a ``pos_weight`` of the wrong length), or
         (``validate=True``) targets outside [0, 1] or negative weights.
 
+    See Also
+    --------
+    binary_cross_entropy_with_logits_grad : Its hand-derived gradient.
+    binary_cross_entropy : The same loss on probabilities.
+    04_binary_cross_entropy.ipynb : The notebook that derives it.
+
     Notes
     -----
     **Why logits.** With :math:`p = \sigma(x)`, :math:`\log p = \log\sigma(x) =
@@ -312,6 +339,11 @@ def binary_cross_entropy_with_logits(
     ``pos_weight`` multiplies only the positive term :math:`-y\log\sigma(x)`: a value
     :math:`c > 1` raises recall (PyTorch's example: 300 negatives and 100 positives of a class
     suggest :math:`c = 3`).
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.binary_cross_entropy_with_logits``;
+       ``binary_cross_entropy_with_logits`` in ``aten/src/ATen/native/Loss.cpp``.
 
     Examples
     --------
@@ -366,6 +398,11 @@ def binary_cross_entropy_with_logits_grad(
     array
         The gradient, shaped like ``input``, same type, dtype and device.
 
+    See Also
+    --------
+    binary_cross_entropy_with_logits : The loss.
+    04_binary_cross_entropy.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     :math:`\frac{d}{dx}\mathrm{softplus}(x) = \frac{e^{x}}{1 + e^{x}} = \sigma(x)`, and by the
@@ -384,6 +421,11 @@ def binary_cross_entropy_with_logits_grad(
     It is computed in the first form with a stable sigmoid, so a tiny gradient (:math:`x = 40,
     y = 1`: :math:`-\sigma(-40) \approx -4.25 \times 10^{-18}`) is not rounded to 0 as
     ``sigmoid(x) - y`` would be.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.binary_cross_entropy_with_logits``;
+       ``binary_cross_entropy_with_logits`` in ``aten/src/ATen/native/Loss.cpp``.
 
     Examples
     --------

@@ -190,6 +190,12 @@ def cross_entropy(
         0-d for "mean" and "sum", else the target's shape without the class dim; the input's
         type, dtype and device.
 
+    See Also
+    --------
+    cross_entropy_grad : Its hand-derived gradient.
+    nll_loss : The same loss on log-probabilities.
+    02_cross_entropy.ipynb : The notebook that derives it.
+
     Notes
     -----
     Identical to ``torch.nn.functional.cross_entropy`` in every option, including PyTorch's
@@ -214,6 +220,13 @@ def cross_entropy(
     Shapes follow PyTorch, except that lossbook tells the two kinds of target apart by dtype
     (integers are indices, floats are probabilities) and refuses empty input (PyTorch returns
     NaN for "mean"). The gradient is :func:`cross_entropy_grad`.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.cross_entropy``;
+       ``cross_entropy_loss_label_smoothing`` in ``aten/src/ATen/native/LossNLL.cpp``.
+    .. [2] C. Szegedy et al., "Rethinking the Inception Architecture for Computer Vision", CVPR
+       2016, arXiv:1512.00567 (label smoothing).
 
     Examples
     --------
@@ -264,6 +277,11 @@ def cross_entropy_grad(
     array
         Shape of ``input``; zero rows for ignored targets.
 
+    See Also
+    --------
+    cross_entropy : The loss.
+    02_cross_entropy.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Write :math:`\ell = -\sum_c w_c q_c \log s_c` with
@@ -279,6 +297,13 @@ def cross_entropy_grad(
     the (smoothed) target. For index targets, :math:`q` is the one-hot vector of the class
     mixed with :math:`\varepsilon / C`. The mean divides by the same denominator as the
     loss; when every target is ignored the gradient is 0 (there is no term), as in PyTorch.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.cross_entropy``;
+       ``cross_entropy_loss_label_smoothing`` in ``aten/src/ATen/native/LossNLL.cpp``.
+    .. [2] C. Szegedy et al., "Rethinking the Inception Architecture for Computer Vision", CVPR
+       2016, arXiv:1512.00567 (label smoothing).
 
     Examples
     --------
@@ -335,6 +360,12 @@ def nll_loss(
     array
         0-d for "mean" and "sum", else the target's shape; the input's type, dtype, device.
 
+    See Also
+    --------
+    nll_loss_grad : Its hand-derived gradient.
+    cross_entropy : The same loss on logits.
+    02_cross_entropy.ipynb : The notebook that derives it.
+
     Notes
     -----
     ``nll_loss(log_softmax(x, dim=1), y) == cross_entropy(x, y)``. The input is not
@@ -342,6 +373,11 @@ def nll_loss(
     the same way. "mean" with weights divides by the total weight of the non-ignored
     targets, not by their count, as in PyTorch; all targets ignored gives 0/0 = NaN for
     "mean" (0 for "sum"), as in PyTorch.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.nll_loss``; ``nll_loss`` in
+       ``aten/src/ATen/native/LossNLL.cpp``.
 
     Examples
     --------
@@ -389,11 +425,21 @@ def nll_loss_grad(
     array
         Shape of ``input``: :math:`-w_y` at each non-ignored target, 0 elsewhere.
 
+    See Also
+    --------
+    nll_loss : The loss.
+    02_cross_entropy.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     The loss picks one entry per sample and multiplies it by :math:`-w_{y_n}`: a linear
     function whose derivative is that constant at the picked entry and 0 at the others. The
     mean's denominator does not depend on the input. All targets ignored: 0, as PyTorch.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.nll_loss``; ``nll_loss`` in
+       ``aten/src/ATen/native/LossNLL.cpp``.
 
     Examples
     --------

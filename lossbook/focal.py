@@ -156,21 +156,34 @@ def sigmoid_focal_loss(
         The losses (shape of ``input``) or their mean or sum (0-d), with the input's type,
         dtype and device.
 
+    See Also
+    --------
+    sigmoid_focal_loss_grad : Its hand-derived gradient.
+    binary_cross_entropy_with_logits : gamma = 0, alpha = None.
+    06_focal_loss.ipynb : The notebook that derives it.
+
     Notes
     -----
-    torchvision computes ``ce * (1 - p_t) ** gamma`` from ``p = sigmoid(x)``. Here every factor
-    is taken in log space:
+    torchvision computes ``ce * (1 - p_t) ** gamma`` from ``p = sigmoid(x)``. Here no factor
+    is formed by a subtraction:
 
     - the cross-entropy is :math:`t\\,\\mathrm{softplus}(-x) + (1-t)\\,\\mathrm{softplus}(x)`,
       a sum of non-negative terms (no cancellation, so a loss of 1e-20 stays 1e-20);
-    - for a hard target, :math:`1 - p_t = \\sigma(-s)` with :math:`s = (2t - 1)x`, so
-      :math:`(1-p_t)^\\gamma = \\exp(\\gamma \\log\\sigma(-s))` with a finite exponent for every
-      finite logit. Autograd through :math:`(1-p_t)^\\gamma` computed from :math:`p` meets
+    - :math:`1 - p_t = t\\,\\sigma(-x) + (1-t)\\,\\sigma(x)` is a sum of non-negative terms too,
+      accurate for every :math:`t \\in [0, 1]` (torchvision's ``1 - p_t`` rounds to 0 once
+      :math:`p_t` rounds to 1), and linear in :math:`t`: its derivative in the target is
+      :math:`\\sigma(-x) - \\sigma(x)` at a hard label as next to it, torchvision's, so autograd
+      with respect to the target has no jump between :math:`t = 1` and :math:`t = 0.999999`;
+    - :math:`(1-p_t)^\\gamma = \\exp(\\gamma \\log(1 - p_t))`. Autograd through
+      :math:`(1-p_t)^\\gamma` computed from :math:`p` meets
       :math:`\\gamma (1-p_t)^{\\gamma-1} \\cdot 0 = \\infty \\cdot 0` = NaN at :math:`p_t = 1`
-      when :math:`\\gamma < 1`; through :math:`\\exp(\\gamma \\log\\sigma(-s))` it meets only
-      :math:`\\sigma`, which is bounded;
-    - a soft target :math:`0 < t < 1` keeps :math:`1 - p_t` between :math:`t` and :math:`1-t`,
-      so its logarithm is finite and is taken directly.
+      when :math:`\\gamma < 1`; here it meets only :math:`\\sigma`, which is bounded. Where
+      :math:`1 - p_t` is below the normal range (a hard label and :math:`|x|` beyond about 708
+      in float64, 87 in float32) its logarithm is taken in log space,
+      :math:`\\log\\sigma(-s)` with :math:`s = (2t - 1)x`, finite for every finite logit; there
+      the gradient with respect to the target keeps only the cross-entropy's part (the
+      modulating factor's part, of the order of :math:`(1-p_t)^{\\gamma-1}`, is below the
+      range too for :math:`\\gamma \\ge 1`).
 
     The gradient (of the sum for ``reduction="none"``): with :math:`c` the cross-entropy and
     :math:`m = (1 - p_t)^\\gamma`,
@@ -180,14 +193,22 @@ def sigmoid_focal_loss(
         + \\gamma\\, c\\, \\frac{\\partial \\log(1 - p_t)}{\\partial x}\\Bigr),\\qquad
         \\frac{\\partial c}{\\partial x} = \\sigma(x) - t,
 
-    and :math:`\\partial \\log(1-p_t)/\\partial x = -(2t-1)\\,p_t` for a hard target (from
-    :math:`\\log\\sigma(-s)` with :math:`d\\log\\sigma(u)/du = \\sigma(-u)`), or
-    :math:`(1-2t)\\,\\sigma(x)\\sigma(-x) / (1-p_t)` for a soft one. Every factor is bounded, so
-    the gradient is finite at :math:`p_t = 1` for every :math:`\\gamma \\ge 0`; it tends to 0
-    there. :math:`\\sigma(x) - t` is computed as :math:`(1-t)\\sigma(x) - t\\,\\sigma(-x)`.
+    and :math:`\\partial \\log(1-p_t)/\\partial x = (1-2t)\\,\\sigma(x)\\sigma(-x) / (1-p_t)`
+    (in log space :math:`-(2t-1)\\,\\sigma(s)`, from :math:`d\\log\\sigma(u)/du = \\sigma(-u)`).
+    Every factor is bounded, so the gradient is finite at :math:`p_t = 1` for every
+    :math:`\\gamma \\ge 0`; it tends to 0 there. :math:`\\sigma(x) - t` is computed as
+    :math:`(1-t)\\sigma(x) - t\\,\\sigma(-x)`, and :math:`c \\cdot \\partial\\log(1-p_t)/\\partial x`
+    before :math:`\\gamma` multiplies it: :math:`c` grows like :math:`|x|` where the other factor
+    decays like :math:`e^{-|x|}`, so the gradient at :math:`x = 10^{308}` is finite and right.
 
     MONAI's ``FocalLoss(use_softmax=False)`` uses the same log-space factor for hard targets but
     :math:`\\sigma(-x(2t-1))` also for soft ones, which differs from torchvision there.
+
+    References
+    ----------
+    .. [1] T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollár, "Focal Loss for Dense Object
+       Detection", ICCV 2017, arXiv:1708.02002.
+    .. [2] torchvision: ``sigmoid_focal_loss`` in ``torchvision/ops/focal_loss.py``.
 
     Examples
     --------
@@ -232,9 +253,20 @@ def sigmoid_focal_loss_grad(
     array
         Same shape, type, dtype and device as ``input``; for "none", the gradient of the sum.
 
+    See Also
+    --------
+    sigmoid_focal_loss : The loss.
+    06_focal_loss.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     See :func:`sigmoid_focal_loss` for the derivation; no autograd is used.
+
+    References
+    ----------
+    .. [1] T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollár, "Focal Loss for Dense Object
+       Detection", ICCV 2017, arXiv:1708.02002.
+    .. [2] torchvision: ``sigmoid_focal_loss`` in ``torchvision/ops/focal_loss.py``.
 
     Examples
     --------
@@ -427,6 +459,12 @@ def focal_loss(
     array
         The losses or their mean or sum, with the input's type, dtype and device.
 
+    See Also
+    --------
+    focal_loss_grad : Its hand-derived gradient.
+    cross_entropy : gamma = 0, alpha = None.
+    06_focal_loss.ipynb : The notebook that derives it.
+
     Notes
     -----
     **The mean.** "mean" is the plain mean over the non-ignored elements, the sum divided by
@@ -493,6 +531,12 @@ def focal_loss(
     the per-class weights :math:`(1-\\alpha, \\alpha, \\ldots, \\alpha)` (background first), and it
     casts to float32. tests/test_focal.py states and tests each relation.
 
+    References
+    ----------
+    .. [1] T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollár, "Focal Loss for Dense Object
+       Detection", ICCV 2017, arXiv:1708.02002.
+    .. [2] MONAI: ``FocalLoss(use_softmax=True)`` in ``monai/losses/focal_loss.py``.
+
     Examples
     --------
     >>> import numpy as np
@@ -544,9 +588,20 @@ def focal_loss_grad(
         Shape of ``input``; zero for ignored elements; divided by the number of non-ignored
         elements for "mean"; for "none", the gradient of the sum.
 
+    See Also
+    --------
+    focal_loss : The loss.
+    06_focal_loss.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     See :func:`focal_loss` for the derivation; no autograd is used.
+
+    References
+    ----------
+    .. [1] T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollár, "Focal Loss for Dense Object
+       Detection", ICCV 2017, arXiv:1708.02002.
+    .. [2] MONAI: ``FocalLoss(use_softmax=True)`` in ``monai/losses/focal_loss.py``.
 
     Examples
     --------

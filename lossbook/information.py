@@ -160,12 +160,25 @@ def surprisal(p: Array, *, base: float | None = None, validate: bool = True) -> 
         ``-log_b p`` elementwise, same type, shape, dtype and device as ``p``; ``+inf`` where
         ``p == 0`` (an impossible outcome is infinitely surprising).
 
+    See Also
+    --------
+    surprisal_grad : Its hand-derived gradient.
+    entropy : Its mean under the distribution.
+    01_entropy.ipynb : The notebook that derives it.
+
     Notes
     -----
     A certain outcome (``p = 1``) carries no information; halving its probability adds one bit.
     Surprisal is additive over independent events, since ``-log(p1 p2) = -log p1 - log p2``,
     which is why the logarithm is the measure of information. PyTorch has no function of this
     name; ``-torch.log(p)`` is its twin.
+
+    References
+    ----------
+    .. [1] C. E. Shannon, "A Mathematical Theory of Communication", Bell System Technical
+       Journal 27, 1948.
+    .. [2] T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006,
+       ch. 2.
 
     Examples
     --------
@@ -205,9 +218,21 @@ def surprisal_grad(
     array
         Same type, shape, dtype and device as ``p``; ``-inf`` where ``p == 0``.
 
+    See Also
+    --------
+    surprisal : The loss.
+    01_entropy.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Derivation: ``d/dp ln p = 1/p`` and the base only divides by the constant ``ln b``.
+
+    References
+    ----------
+    .. [1] C. E. Shannon, "A Mathematical Theory of Communication", Bell System Technical
+       Journal 27, 1948.
+    .. [2] T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006,
+       ch. 2.
 
     Examples
     --------
@@ -246,6 +271,12 @@ def entropy(p: Array, *, dim: int = -1, base: float | None = None, validate: boo
     array
         ``p``'s shape without ``dim``; same type, dtype and device as ``p``.
 
+    See Also
+    --------
+    entropy_grad : Its hand-derived gradient.
+    cross_entropy_between : H(p, q) >= H(p), equal at q = p.
+    01_entropy.ipynb : The notebook that derives it.
+
     Notes
     -----
     ``0 log 0 = 0`` (the limit of ``x log x`` as ``x -> 0``) through ``xlogy``, so outcomes of
@@ -256,6 +287,14 @@ def entropy(p: Array, *, dim: int = -1, base: float | None = None, validate: boo
     nats along the last axis (it renormalises ``p`` first, so its gradient is the projected
     one); ``torch.special.entr(p).sum(-1)`` is the same formula as this function, gradient
     included.
+
+    References
+    ----------
+    .. [1] C. E. Shannon, "A Mathematical Theory of Communication", Bell System Technical
+       Journal 27, 1948.
+    .. [2] T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006,
+       ch. 2.
+    .. [3] PyTorch: ``torch.special.entr``.
 
     Examples
     --------
@@ -302,6 +341,11 @@ def entropy_grad(
     array
         Same type, shape, dtype and device as ``p``.
 
+    See Also
+    --------
+    entropy : The loss.
+    01_entropy.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Derivation: ``H = -sum_j p_j ln p_j / ln b``; only the term ``j = i`` depends on ``p_i``,
@@ -311,6 +355,14 @@ def entropy_grad(
     gradient along the simplex. At ``p_i = 0`` it is ``+inf``: the one-sided derivative of
     ``-p ln p`` there, the same as ``torch.special.entr``'s backward (autograd through
     ``xlogy`` reports 0 there instead).
+
+    References
+    ----------
+    .. [1] C. E. Shannon, "A Mathematical Theory of Communication", Bell System Technical
+       Journal 27, 1948.
+    .. [2] T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006,
+       ch. 2.
+    .. [3] PyTorch: ``torch.special.entr``.
 
     Examples
     --------
@@ -355,6 +407,12 @@ def cross_entropy_between(
         ``p``'s shape without ``dim``; same type, dtype and device as ``p``. ``+inf`` where
         ``q_i = 0 < p_i`` for some ``i``.
 
+    See Also
+    --------
+    cross_entropy_between_grad : Its hand-derived gradient.
+    kl_divergence : H(p, q) - H(p).
+    03_kl_divergence.ipynb : The notebook that derives it.
+
     Notes
     -----
     Named ``cross_entropy_between`` so as not to clash with ``lossbook.classification.cross_entropy``,
@@ -364,6 +422,12 @@ def cross_entropy_between(
 
     PyTorch twin: ``-torch.special.xlogy(p, q).sum(dim)``, or
     ``torch.nn.functional.cross_entropy(torch.log(q), p)`` along the class axis 1.
+
+    References
+    ----------
+    .. [1] T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006,
+       ch. 2 and 5.
+    .. [2] PyTorch: ``torch.special.xlogy``.
 
     Examples
     --------
@@ -421,12 +485,23 @@ def cross_entropy_between_grad(
     array
         Same type, shape, dtype and device as ``q``.
 
+    See Also
+    --------
+    cross_entropy_between : The loss.
+    03_kl_divergence.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Derivation: only the term ``-p_i ln q_i / ln b`` depends on ``q_i``, and
     ``d/dq ln q = 1/q``. Where ``p_i = 0`` the term is identically 0, so its derivative is 0
     (also at ``q_i = 0``); where ``q_i = 0 < p_i`` it is ``-inf``. As for autograd, every ``q_i``
     is a free variable (no simplex constraint).
+
+    References
+    ----------
+    .. [1] T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006,
+       ch. 2 and 5.
+    .. [2] PyTorch: ``torch.special.xlogy``.
 
     Examples
     --------
@@ -472,6 +547,12 @@ def kl_divergence(
         ``p``'s shape without ``dim``; same type, dtype and device as ``p``. ``+inf`` where
         ``q_i = 0 < p_i`` for some ``i``.
 
+    See Also
+    --------
+    kl_divergence_grad : Its hand-derived gradient.
+    kl_div : PyTorch's form, on log-probabilities.
+    03_kl_divergence.ipynb : The notebook that derives it.
+
     Notes
     -----
     Each term is ``p_i ln(p_i / q_i)`` with the log-ratio accurate to a few ulps of itself:
@@ -486,6 +567,12 @@ def kl_divergence(
     PyTorch twins: ``torch.nn.functional.kl_div(torch.log(q), p, reduction="none").sum(dim)``
     (note the swapped order and the log on the model side) and
     ``torch.distributions.kl_divergence(Categorical(probs=p), Categorical(probs=q))``.
+
+    References
+    ----------
+    .. [1] S. Kullback, R. A. Leibler, "On Information and Sufficiency", Annals of Mathematical
+       Statistics 22(1), 1951.
+    .. [2] PyTorch: ``torch.distributions.kl_divergence`` (``torch/distributions/kl.py``).
 
     Examples
     --------
@@ -536,12 +623,23 @@ def kl_divergence_grad(
     array
         Same type, shape, dtype and device as ``q``.
 
+    See Also
+    --------
+    kl_divergence : The loss.
+    03_kl_divergence.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Derivation: ``D_KL = sum_i p_i ln p_i / ln b - sum_i p_i ln q_i / ln b``; the first sum does
     not depend on ``q``, so the gradient is that of the cross-entropy: ``-p_i / (q_i ln b)``,
     0 where ``p_i = 0`` and ``-inf`` where ``q_i = 0 < p_i``. Minimising KL or cross-entropy
     over ``q`` is the same problem.
+
+    References
+    ----------
+    .. [1] S. Kullback, R. A. Leibler, "On Information and Sufficiency", Annals of Mathematical
+       Statistics 22(1), 1951.
+    .. [2] PyTorch: ``torch.distributions.kl_divergence`` (``torch/distributions/kl.py``).
 
     Examples
     --------
@@ -585,12 +683,23 @@ def js_divergence(
     array
         ``p``'s shape without ``dim``; same type, dtype and device as ``p``.
 
+    See Also
+    --------
+    js_divergence_grad : Its hand-derived gradient.
+    kl_divergence : The divergence it averages.
+    09_choosing_a_loss.ipynb : The notebook that derives it.
+
     Notes
     -----
     Symmetric (exactly, in floating point too: ``p + q == q + p``), always finite since
     ``m_i >= p_i / 2``, and ``0 <= JS <= log_b 2``, the maximum for disjoint supports (one bit).
     Its square root is a metric. PyTorch has no JS function; the twin builds it from
     ``torch.nn.functional.kl_div``.
+
+    References
+    ----------
+    .. [1] J. Lin, "Divergence measures based on the Shannon entropy", IEEE Transactions on
+       Information Theory 37(1), 1991.
 
     Examples
     --------
@@ -643,6 +752,11 @@ def js_divergence_grad(
     array
         Same type, shape, dtype and device as ``q``.
 
+    See Also
+    --------
+    js_divergence : The loss.
+    09_choosing_a_loss.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Derivation (nats; divide by ``ln b`` for base ``b``). With ``m_i = (p_i + q_i)/2`` and
@@ -654,6 +768,11 @@ def js_divergence_grad(
     Their sum is ``1/2 ln(q_i/m_i) + 1/2 - (p_i + q_i)/(4 m_i) = 1/2 ln(q_i/m_i)``, since
     ``p_i + q_i = 2 m_i``. It is ``-inf`` where ``q_i = 0 < p_i`` and ``ln(2)/2`` where
     ``p_i = q_i = 0`` (its limit there, the one-sided derivative).
+
+    References
+    ----------
+    .. [1] J. Lin, "Divergence measures based on the Shannon entropy", IEEE Transactions on
+       Information Theory 37(1), 1991.
 
     Examples
     --------
@@ -736,6 +855,12 @@ def kl_div(
         The pointwise terms for ``"none"``, else a 0-d array; same type, dtype and device as
         ``input``.
 
+    See Also
+    --------
+    kl_div_grad : Its hand-derived gradient.
+    kl_divergence : The same divergence between probability vectors.
+    03_kl_divergence.ipynb : The notebook that derives it.
+
     Notes
     -----
     The argument order is the reverse of the mathematical ``D_KL(target || model)`` and the
@@ -751,6 +876,13 @@ def kl_div(
     with ``input = -inf``, and ``log_target=True`` with ``target = -inf`` (PyTorch computes
     ``exp(-inf) * (-inf - x) = 0 * -inf``). Everywhere else the values agree with
     ``torch.nn.functional.kl_div`` to rounding.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.kl_div`` (``torch/nn/functional.py``) and ``kl_div``
+       in ``aten/src/ATen/native/Loss.cpp``.
+    .. [2] G. Hinton, O. Vinyals, J. Dean, "Distilling the Knowledge in a Neural Network",
+       arXiv:1503.02531, 2015.
 
     Examples
     --------
@@ -813,6 +945,11 @@ def kl_div_grad(
     array
         Same type, shape, dtype and device as ``input``.
 
+    See Also
+    --------
+    kl_div : The loss.
+    03_kl_divergence.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Derivation: ``ell_i = t_i ln t_i - t_i x_i``; the first term does not depend on ``x_i``, so
@@ -821,6 +958,13 @@ def kl_div_grad(
     ``1/input.shape[0]`` for "batchmean". The gradient w.r.t. logits ``z`` with
     ``x = log_softmax(z)`` then follows by the chain rule: ``softmax(z) * sum(t) - t`` per row,
     ``q - p`` for a target distribution ``p``.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.kl_div`` (``torch/nn/functional.py``) and ``kl_div``
+       in ``aten/src/ATen/native/Loss.cpp``.
+    .. [2] G. Hinton, O. Vinyals, J. Dean, "Distilling the Knowledge in a Neural Network",
+       arXiv:1503.02531, 2015.
 
     Examples
     --------

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from lossbook._array import Array, check_float, namespace, quiet
+from lossbook._array import Array, check_float, dtype_name, namespace, quiet
 from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
     check_in_set,
@@ -92,7 +92,7 @@ def _check_labels(
     elif not xp.isdtype(target.dtype, "integral"):
         raise TypeError(
             "target must hold the labels -1 and 1 as integers or floats of the input's dtype; "
-            f"got dtype {str(target.dtype).removeprefix('torch.')}"
+            f"got dtype {dtype_name(target)}"
         )
     if check_option(validate, "validate", bool):
         check_in_set(xp, target, (-1, 1), "target")
@@ -283,6 +283,12 @@ def triplet_margin_loss(
         Different shapes (mismatched embedding sizes), inputs that are not (N, D) or (D,),
         empty input, margin <= 0, p <= 0, eps < 0, unknown reduction.
 
+    See Also
+    --------
+    triplet_margin_loss_grad : Its hand-derived gradient.
+    margin_ranking_loss : The same hinge on two scores.
+    08_margin_losses.ipynb : The notebook that derives it.
+
     Notes
     -----
     The distance is PyTorch's exactly, ``eps`` included: ``anchor - positive + eps`` is
@@ -299,6 +305,21 @@ def triplet_margin_loss(
     Differentiating this forward with autograd (rather than using
     :func:`triplet_margin_loss_grad`) gives NaN for ``0 < p < 1`` when a component of a
     difference is exactly 0 (possible only with ``eps = 0``); PyTorch's norm backward masks it.
+
+    NaN and infinities: a NaN gives NaN, as in PyTorch. An infinite component makes its
+    distance infinite, and the loss is PyTorch's (0 for an infinitely far negative; the scaled
+    norm gives inf, not the NaN of inf / inf). Its gradient, from
+    :func:`triplet_margin_loss_grad`, is the limit (0 for that negative), where PyTorch's norm
+    backward computes inf / inf = NaN.
+
+    References
+    ----------
+    .. [1] F. Schroff, D. Kalenichenko, J. Philbin, "FaceNet: A Unified Embedding for Face
+       Recognition and Clustering", CVPR 2015, arXiv:1503.03832.
+    .. [2] V. Balntas, E. Riba, D. Ponsa, K. Mikolajczyk, "Learning local feature descriptors
+       with triplets and shallow convolutional neural networks", BMVC 2016 (the swap).
+    .. [3] PyTorch: ``torch.nn.functional.triplet_margin_loss``; ``triplet_margin_loss`` in
+       ``aten/src/ATen/native/Loss.cpp``.
 
     Examples
     --------
@@ -349,6 +370,11 @@ def triplet_margin_loss_grad(
     array
         Same shape, type and dtype as ``anchor``.
 
+    See Also
+    --------
+    triplet_margin_loss : The loss.
+    08_margin_losses.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Derivation. With :math:`u = a - p + \\epsilon`, :math:`v = a - n + \\epsilon` and
@@ -366,7 +392,16 @@ def triplet_margin_loss_grad(
     kink); 0 for a component :math:`v_k = 0` and for :math:`v = 0`; with ``swap``, the
     distance :math:`d(p, n)` does not depend on the anchor, so :math:`w_i = 1` where
     :math:`d(a,n) < d(p,n)`, 0 where it is larger, and 1/2 at a tie (``at::min``'s backward
-    splits it). :math:`s = 1/N` for "mean", 1 otherwise.
+    splits it). :math:`s` is ``grad_output`` (1 by default), divided by :math:`N` for "mean".
+
+    References
+    ----------
+    .. [1] F. Schroff, D. Kalenichenko, J. Philbin, "FaceNet: A Unified Embedding for Face
+       Recognition and Clustering", CVPR 2015, arXiv:1503.03832.
+    .. [2] V. Balntas, E. Riba, D. Ponsa, K. Mikolajczyk, "Learning local feature descriptors
+       with triplets and shallow convolutional neural networks", BMVC 2016 (the swap).
+    .. [3] PyTorch: ``torch.nn.functional.triplet_margin_loss``; ``triplet_margin_loss`` in
+       ``aten/src/ATen/native/Loss.cpp``.
 
     Examples
     --------
@@ -454,12 +489,23 @@ def margin_ranking_loss(
         Different shapes (no broadcasting), empty input, labels outside {-1, 1}, negative
         margin, unknown reduction.
 
+    See Also
+    --------
+    margin_ranking_loss_grad : Its hand-derived gradient.
+    hinge_embedding_loss : The hinge on one distance.
+    08_margin_losses.ipynb : The notebook that derives it.
+
     Notes
     -----
     A pair contributes nothing once the right score leads by the margin. With margin 0 the
     loss is zero for every correctly ordered pair, however close: the default gives no push
     to separate them further. PyTorch broadcasts inputs of the same number of dimensions;
     lossbook requires one shape.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.margin_ranking_loss``; ``margin_ranking_loss`` in
+       ``aten/src/ATen/native/Loss.cpp``.
 
     Examples
     --------
@@ -504,12 +550,22 @@ def margin_ranking_loss_grad(
     array
         Same shape, type and dtype as ``input1``.
 
+    See Also
+    --------
+    margin_ranking_loss : The loss.
+    08_margin_losses.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     :math:`\\partial z_i/\\partial x_{1,i} = -y_i` and :math:`\\max(0, z)` has slope
     :math:`[z > 0]`; at the kink :math:`z = 0` PyTorch's autograd takes slope 1 (its
     ``clamp_min`` backward tests :math:`z \\ge 0`), and so does lossbook. With margin 0 the
-    kink is every tie :math:`x_1 = x_2`. :math:`s = 1/n` for "mean", 1 otherwise.
+    kink is every tie :math:`x_1 = x_2`. :math:`s` is ``grad_output`` (1 by default), divided by :math:`n` for "mean".
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.margin_ranking_loss``; ``margin_ranking_loss`` in
+       ``aten/src/ATen/native/Loss.cpp``.
 
     Examples
     --------
@@ -584,12 +640,25 @@ def hinge_embedding_loss(
         Different shapes, empty input, labels outside {-1, 1}, negative margin, unknown
         reduction.
 
+    See Also
+    --------
+    hinge_embedding_loss_grad : Its hand-derived gradient.
+    cosine_embedding_loss : The same on a cosine.
+    08_margin_losses.ipynb : The notebook that derives it.
+
     Notes
     -----
     Computed as PyTorch does: ``where(y != 1, max(0, m - x), 0) + where(y != -1, x, 0)``,
-    so with ``validate=False`` a label other than -1 and 1 gets both terms, as in PyTorch.
+    so with ``validate=False`` a label other than -1 and 1 gets both terms, as in PyTorch. The
+    hinge is PyTorch's ``clamp_min``: a NaN input gives a NaN loss whose gradient through the
+    hinge is 0 (the slope is :math:`[m - x \\ge 0]`), here and in autograd alike.
     The similar-pair term is linear in :math:`x` with no hinge: it keeps pulling until the
     distance is 0.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.hinge_embedding_loss``; ``hinge_embedding_loss`` in
+       ``aten/src/ATen/native/Loss.cpp``.
 
     Examples
     --------
@@ -633,12 +702,22 @@ def hinge_embedding_loss_grad(
     array
         Same shape, type and dtype as ``input``.
 
+    See Also
+    --------
+    hinge_embedding_loss : The loss.
+    08_margin_losses.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     :math:`d x/dx = 1` and :math:`d\\max(0, m - x)/dx = -[m - x > 0]`; at the kink
     :math:`x = m` the slope is -1, the subgradient PyTorch's autograd takes. A label that is
     neither 1 nor -1 (only with ``validate=False``) gets both terms, as in the forward.
-    :math:`s = 1/n` for "mean", 1 otherwise.
+    :math:`s` is ``grad_output`` (1 by default), divided by :math:`n` for "mean".
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.hinge_embedding_loss``; ``hinge_embedding_loss`` in
+       ``aten/src/ATen/native/Loss.cpp``.
 
     Examples
     --------
@@ -777,6 +856,12 @@ def cosine_embedding_loss(
         of the wrong shape, empty input, labels outside {-1, 1}, margin outside [-1, 1],
         unknown reduction.
 
+    See Also
+    --------
+    cosine_embedding_loss_grad : Its hand-derived gradient.
+    hinge_embedding_loss : The same on a distance.
+    08_margin_losses.ipynb : The notebook that derives it.
+
     Notes
     -----
     PyTorch's eps handling, reproduced exactly: its ``EPSILON`` (1e-12 in Loss.cpp) is added
@@ -787,7 +872,10 @@ def cosine_embedding_loss(
     *product* of the two regularised squared norms, which overflows in float32 once
     :math:`\\lVert u\\rVert\\lVert v\\rVert` passes 1.8e19 (two embeddings of norm 1e10 get
     cosine 0 instead of 1); lossbook multiplies the two square roots, equal up to rounding
-    and free of that overflow.
+    and free of that overflow. A pair with a component above :math:`2^{100}` is first divided
+    by a power of two (exactly) and the eps by its square, which is the same cosine: PyTorch is
+    NaN for components above about 1.3e154 in float64, lossbook is finite up to the largest
+    float.
 
     *1 - cos without cancellation.* For a similar pair, ``1 - cos`` after rounding ``cos`` keeps
     only about 1e-16 / loss of relative accuracy (PyTorch's form: 4 digits at a loss of
@@ -816,11 +904,16 @@ def cosine_embedding_loss(
     where the eps cancels exactly in :math:`\\alpha^2 - \\beta^2`, and dividing by the larger
     norm keeps both terms no larger than the unit vectors. For a nearly parallel pair
     :math:`v = u + \\delta` the loss then keeps full relative accuracy down to the eps
-    terms (tests/test_embedding.py, against mpmath). A pair that is parallel only up to a
+    terms (tests/test_margin.py, against mpmath). A pair that is parallel only up to a
     scale, :math:`v \\approx c\\,u` with :math:`c` far from 1, has no exact difference to
     start from: its angle is as uncertain as the rounding of the inputs allows (relative
     error about 1e-16 / angle), in every float64 algorithm. For a dissimilar pair the loss
     :math:`\\max(0, \\cos - m)` uses the cosine itself, accurate to 1e-16 absolute.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.cosine_embedding_loss``; ``cosine_embedding_loss`` in
+       ``aten/src/ATen/native/Loss.cpp`` (its EPSILON).
 
     Examples
     --------
@@ -869,6 +962,11 @@ def cosine_embedding_loss_grad(
     array
         Same shape, type and dtype as ``input1``.
 
+    See Also
+    --------
+    cosine_embedding_loss : The loss.
+    08_margin_losses.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Derivation: :math:`\\cos = \\langle u, v\\rangle/(\\alpha\\beta)` and
@@ -886,7 +984,12 @@ def cosine_embedding_loss_grad(
     :math:`[\\cos - m \\ge 0]\\,\\partial\\cos/\\partial u` for :math:`y = -1`: at the kink
     :math:`\\cos = m` the hinge is taken as active, as PyTorch's autograd does. The eps keeps
     it finite at :math:`u = 0` (there it is :math:`v/(10^{-6}\\beta)`, large but finite, as
-    in PyTorch). Each row is multiplied by :math:`s = 1/N` for "mean", 1 otherwise.
+    in PyTorch). Each row is multiplied by :math:`s` is ``grad_output`` (1 by default), divided by :math:`N` for "mean".
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.cosine_embedding_loss``; ``cosine_embedding_loss`` in
+       ``aten/src/ATen/native/Loss.cpp`` (its EPSILON).
 
     Examples
     --------

@@ -222,8 +222,9 @@ def logsumexp(input: Array, *, dim: int = -1, keepdim: bool = False) -> Array:
 
     References
     ----------
-    P. Blanchard, D. J. Higham, N. J. Higham, "Accurately computing the log-sum-exp and softmax
-    functions", IMA Journal of Numerical Analysis 41(4), 2021. PyTorch: ``torch.logsumexp``.
+    .. [1] P. Blanchard, D. J. Higham, N. J. Higham, "Accurately computing the log-sum-exp and
+       softmax functions", IMA Journal of Numerical Analysis 41(4), 2021.
+    .. [2] PyTorch: ``torch.logsumexp``.
 
     Examples
     --------
@@ -275,8 +276,7 @@ def logsumexp_grad(
 
     References
     ----------
-    PyTorch: the backward of ``torch.logsumexp`` (``logsumexp_backward`` in
-    ``torch/csrc/autograd/FunctionsManual.cpp``).
+    .. [1] PyTorch: ``logsumexp_backward`` in ``torch/csrc/autograd/FunctionsManual.cpp``.
 
     Examples
     --------
@@ -330,9 +330,9 @@ def softmax(input: Array, *, dim: int = -1) -> Array:
 
     References
     ----------
-    P. Blanchard, D. J. Higham, N. J. Higham, "Accurately computing the log-sum-exp and softmax
-    functions", IMA Journal of Numerical Analysis 41(4), 2021. PyTorch:
-    ``torch.nn.functional.softmax``.
+    .. [1] P. Blanchard, D. J. Higham, N. J. Higham, "Accurately computing the log-sum-exp and
+       softmax functions", IMA Journal of Numerical Analysis 41(4), 2021.
+    .. [2] PyTorch: ``torch.nn.functional.softmax``.
 
     Examples
     --------
@@ -381,7 +381,7 @@ def softmax_grad(input: Array, *, grad_output: Array | None = None, dim: int = -
 
     References
     ----------
-    PyTorch: ``_softmax_backward_data`` (``aten/src/ATen/native/SoftMax.cpp``).
+    .. [1] PyTorch: ``_softmax_backward_data`` in ``aten/src/ATen/native/SoftMax.cpp``.
 
     Examples
     --------
@@ -434,9 +434,9 @@ def log_softmax(input: Array, *, dim: int = -1) -> Array:
 
     References
     ----------
-    P. Blanchard, D. J. Higham, N. J. Higham, "Accurately computing the log-sum-exp and softmax
-    functions", IMA Journal of Numerical Analysis 41(4), 2021. PyTorch:
-    ``torch.nn.functional.log_softmax``.
+    .. [1] P. Blanchard, D. J. Higham, N. J. Higham, "Accurately computing the log-sum-exp and
+       softmax functions", IMA Journal of Numerical Analysis 41(4), 2021.
+    .. [2] PyTorch: ``torch.nn.functional.log_softmax``.
 
     Examples
     --------
@@ -483,7 +483,7 @@ def log_softmax_grad(input: Array, *, grad_output: Array | None = None, dim: int
 
     References
     ----------
-    PyTorch: ``_log_softmax_backward_data`` (``aten/src/ATen/native/SoftMax.cpp``).
+    .. [1] PyTorch: ``_log_softmax_backward_data`` in ``aten/src/ATen/native/SoftMax.cpp``.
 
     Examples
     --------
@@ -540,8 +540,9 @@ def sigmoid(input: Array) -> Array:
 
     References
     ----------
-    PyTorch: ``torch.sigmoid``. M. Mächler, "Accurately Computing log(1 - exp(-|a|))",
-    Rmpfr vignette, 2012.
+    .. [1] PyTorch: ``torch.sigmoid``.
+    .. [2] M. Mächler, "Accurately Computing log(1 - exp(-|a|)), Assessed by the Rmpfr package",
+       Rmpfr vignette, 2012.
 
     Examples
     --------
@@ -583,8 +584,8 @@ def sigmoid_grad(input: Array, *, grad_output: Array | None = None) -> Array:
 
     References
     ----------
-    PyTorch: ``sigmoid_backward`` (``aten/src/ATen/native/BinaryOps.cpp``), which computes
-    :math:`g\,\sigma(1 - \sigma)`.
+    .. [1] PyTorch: ``sigmoid_backward`` in ``aten/src/ATen/native/BinaryOps.cpp``, which
+       computes :math:`g\,\sigma(1 - \sigma)`.
 
     Examples
     --------
@@ -633,8 +634,9 @@ def log_sigmoid(input: Array) -> Array:
 
     References
     ----------
-    PyTorch: ``torch.nn.functional.logsigmoid``. M. Mächler, "Accurately Computing
-    log(1 - exp(-|a|))", Rmpfr vignette, 2012 (``log1pexp``).
+    .. [1] PyTorch: ``torch.nn.functional.logsigmoid``.
+    .. [2] M. Mächler, "Accurately Computing log(1 - exp(-|a|)), Assessed by the Rmpfr package",
+       Rmpfr vignette, 2012 (``log1pexp``).
 
     Examples
     --------
@@ -680,7 +682,7 @@ def log_sigmoid_grad(input: Array, *, grad_output: Array | None = None) -> Array
 
     References
     ----------
-    PyTorch: ``log_sigmoid_backward`` (``aten/src/ATen/native/Activation.cpp``).
+    .. [1] PyTorch: ``log_sigmoid_backward`` in ``aten/src/ATen/native/Activation.cpp``.
 
     Examples
     --------
@@ -723,8 +725,9 @@ def softplus(input: Array) -> Array:
 
     References
     ----------
-    PyTorch: ``torch.nn.functional.softplus``. M. Mächler, "Accurately Computing
-    log(1 - exp(-|a|))", Rmpfr vignette, 2012 (``log1pexp``).
+    .. [1] PyTorch: ``torch.nn.functional.softplus``.
+    .. [2] M. Mächler, "Accurately Computing log(1 - exp(-|a|)), Assessed by the Rmpfr package",
+       Rmpfr vignette, 2012 (``log1pexp``).
 
     Examples
     --------
@@ -765,7 +768,7 @@ def softplus_grad(input: Array, *, grad_output: Array | None = None) -> Array:
 
     References
     ----------
-    PyTorch: ``softplus_backward`` (``aten/src/ATen/native/Activation.cpp``).
+    .. [1] PyTorch: ``softplus_backward`` in ``aten/src/ATen/native/Activation.cpp``.
 
     Examples
     --------
@@ -815,8 +818,9 @@ def log1mexp(input: Array, *, validate: bool = True) -> Array:
 
     References
     ----------
-    M. Mächler, "Accurately Computing log(1 - exp(-|a|)), Assessed by the Rmpfr package",
-    2012. PyTorch has no twin; ``torch.log(-torch.expm1(x))`` is the same function.
+    .. [1] M. Mächler, "Accurately Computing log(1 - exp(-|a|)), Assessed by the Rmpfr package",
+       Rmpfr vignette, 2012. PyTorch has no twin; ``torch.log(-torch.expm1(x))`` is the same
+       function.
 
     Examples
     --------
@@ -866,7 +870,8 @@ def log1mexp_grad(
 
     References
     ----------
-    M. Mächler, "Accurately Computing log(1 - exp(-|a|))", Rmpfr vignette, 2012.
+    .. [1] M. Mächler, "Accurately Computing log(1 - exp(-|a|)), Assessed by the Rmpfr package",
+       Rmpfr vignette, 2012.
 
     Examples
     --------
@@ -925,7 +930,7 @@ def xlogy(input: Array, other: Array) -> Array:
 
     References
     ----------
-    PyTorch: ``torch.special.xlogy``; SciPy: ``scipy.special.xlogy``.
+    .. [1] PyTorch: ``torch.special.xlogy``; SciPy: ``scipy.special.xlogy``.
 
     Examples
     --------
@@ -969,7 +974,7 @@ def xlog1py(input: Array, other: Array) -> Array:
 
     References
     ----------
-    PyTorch: ``torch.special.xlog1py``; SciPy: ``scipy.special.xlog1py``.
+    .. [1] PyTorch: ``torch.special.xlog1py``; SciPy: ``scipy.special.xlog1py``.
 
     Examples
     --------

@@ -94,6 +94,12 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     ValueError
         Different shapes (no broadcasting), empty input, unknown reduction.
 
+    See Also
+    --------
+    mse_loss_grad : Its hand-derived gradient.
+    huber_loss : Quadratic near 0, linear beyond delta.
+    05_regression_losses.ipynb : The notebook that derives it.
+
     Notes
     -----
     The maximum-likelihood loss for Gaussian noise: :math:`-\\log p(y\\mid x) =
@@ -104,6 +110,10 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
 
     PyTorch accepts a (N, 1) input against a (N,) target with only a warning and returns
     the mean over an (N, N) broadcast; lossbook raises a ValueError.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.mse_loss``.
 
     Examples
     --------
@@ -124,7 +134,9 @@ def mse_loss_grad(
 
     .. math::
         \\frac{\\partial L}{\\partial x_i} = 2 (x_i - y_i)\\, s,
-        \\qquad s = \\tfrac{1}{n} \\text{ for "mean", } 1 \\text{ otherwise}
+        \\qquad s = \\bar g / n \\text{ for "mean", } \\bar g \\text{ otherwise}
+
+    where :math:`\\bar g` is ``grad_output`` (1 by default).
 
     Parameters
     ----------
@@ -139,11 +151,20 @@ def mse_loss_grad(
     array
         The gradient, shaped like ``input`` (for reduction="none", of the sum of the losses).
 
+    See Also
+    --------
+    mse_loss : The loss.
+    05_regression_losses.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     By the chain rule, :math:`\\frac{d}{dx}(x-y)^2 = 2(x-y)\\cdot\\frac{d}{dx}(x-y) = 2(x-y)`;
     the mean divides each term by the number of elements :math:`n`. The gradient grows
     without bound with the residual: one outlier can dominate a whole batch.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.mse_loss``.
 
     Examples
     --------
@@ -187,11 +208,21 @@ def l1_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     ValueError
         Different shapes (no broadcasting), empty input, unknown reduction.
 
+    See Also
+    --------
+    l1_loss_grad : Its hand-derived gradient.
+    smooth_l1_loss : L1 with a quadratic piece below beta.
+    05_regression_losses.ipynb : The notebook that derives it.
+
     Notes
     -----
     The maximum-likelihood loss for Laplace noise: :math:`-\\log p(y\\mid x) = |y-x|/b +
     \\text{const}`; the constant that minimises it is the median. Exact up to the rounding
     of the subtraction.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.l1_loss``.
 
     Examples
     --------
@@ -227,14 +258,23 @@ def l1_loss_grad(
     array
         The gradient, shaped like ``input`` (for reduction="none", of the sum of the losses).
 
+    See Also
+    --------
+    l1_loss : The loss.
+    05_regression_losses.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     :math:`|r|` has slope :math:`-1` for :math:`r<0` and :math:`+1` for :math:`r>0`. At
     :math:`r = 0` it has a kink and any value in :math:`[-1, 1]` is a subgradient; PyTorch's
     autograd returns 0 there (the derivative of ``abs`` is ``sign``), and so does this
-    function. ``s`` is :math:`1/n` for "mean" and 1 otherwise. The gradient has the same
+    function. ``s`` is ``grad_output`` (1 by default), divided by :math:`n` for "mean". The gradient has the same
     size however close the prediction is to the target, so gradient descent with a fixed
     step keeps overshooting around the optimum.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.l1_loss``.
 
     Examples
     --------
@@ -285,6 +325,12 @@ def smooth_l1_loss(
     ValueError
         Negative or non-finite ``beta``, different shapes, empty input, unknown reduction.
 
+    See Also
+    --------
+    smooth_l1_loss_grad : Its hand-derived gradient.
+    huber_loss : delta times SmoothL1 with beta = delta.
+    05_regression_losses.ipynb : The notebook that derives it.
+
     Notes
     -----
     Continuous with a continuous slope at :math:`|r| = \\beta` (both pieces give
@@ -300,6 +346,11 @@ def smooth_l1_loss(
     (a ``beta`` well below 1). ``beta = 0`` takes the L1 branch directly, as PyTorch does,
     so no ``r / 0`` is ever formed. The quadratic branch only sees the residuals it is used
     for, so autograd never meets ``0 * inf``.
+
+    References
+    ----------
+    .. [1] R. Girshick, "Fast R-CNN", ICCV 2015, arXiv:1504.08083.
+    .. [2] PyTorch: ``torch.nn.functional.smooth_l1_loss``.
 
     Examples
     --------
@@ -346,6 +397,11 @@ def smooth_l1_loss_grad(
     array
         The gradient, shaped like ``input`` (for reduction="none", of the sum of the losses).
 
+    See Also
+    --------
+    smooth_l1_loss : The loss.
+    05_regression_losses.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Inside, :math:`\\frac{d}{dr}\\frac{r^2}{2\\beta} = \\frac{r}{\\beta}`; outside,
@@ -354,9 +410,14 @@ def smooth_l1_loss_grad(
     :math:`\\pm 1`, so the gradient is continuous and no choice is needed: it equals
     PyTorch's. For ``beta = 0`` (L1) the only kink is :math:`r = 0`, where PyTorch's
     autograd returns 0 and so does this function (``sign(0) = 0``); for ``beta > 0`` the
-    gradient at :math:`r = 0` is :math:`0/\\beta = 0` anyway. ``s`` is :math:`1/n` for
-    "mean" and 1 otherwise. The result is bounded: :math:`|\\partial \\ell_i/\\partial x_i|
-    \\le 1`.
+    gradient at :math:`r = 0` is :math:`0/\\beta = 0` anyway. ``s`` is ``grad_output``
+    (1 by default), divided by :math:`n` for "mean". The per-element slope is bounded:
+    :math:`|\\partial \\ell_i/\\partial x_i| \\le 1`.
+
+    References
+    ----------
+    .. [1] R. Girshick, "Fast R-CNN", ICCV 2015, arXiv:1504.08083.
+    .. [2] PyTorch: ``torch.nn.functional.smooth_l1_loss``.
 
     Examples
     --------
@@ -412,6 +473,12 @@ def huber_loss(
         ``delta <= 0`` or non-finite (PyTorch refuses 0 too: the loss would be identically
         zero), different shapes, empty input, unknown reduction.
 
+    See Also
+    --------
+    huber_loss_grad : Its hand-derived gradient.
+    smooth_l1_loss : Huber divided by delta.
+    05_regression_losses.ipynb : The notebook that derives it.
+
     Notes
     -----
     Huber's (1964) robust loss: MSE/2 for small residuals, L1 with slope :math:`\\delta` for
@@ -422,6 +489,12 @@ def huber_loss(
 
     The quadratic piece is :math:`(\\tfrac12 r)\\,r`: one rounding, no hidden epsilon. It
     is computed only for the residuals it is used for, so autograd never meets ``0 * inf``.
+
+    References
+    ----------
+    .. [1] P. J. Huber, "Robust Estimation of a Location Parameter", Annals of Mathematical
+       Statistics 35(1), 1964.
+    .. [2] PyTorch: ``torch.nn.functional.huber_loss``.
 
     Examples
     --------
@@ -466,6 +539,11 @@ def huber_loss_grad(
     array
         The gradient, shaped like ``input`` (for reduction="none", of the sum of the losses).
 
+    See Also
+    --------
+    huber_loss : The loss.
+    05_regression_losses.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Inside, :math:`\\frac{d}{dr}\\tfrac12 r^2 = r`; outside,
@@ -473,7 +551,13 @@ def huber_loss_grad(
     :math:`\\partial r/\\partial x = 1`. Both give :math:`\\pm\\delta` at :math:`|r| = \\delta`
     and 0 at :math:`r = 0`: the gradient is continuous (it is :math:`r` clipped to
     :math:`[-\\delta, \\delta]`), so it needs no subgradient choice and equals PyTorch's
-    everywhere. ``s`` is :math:`1/n` for "mean" and 1 otherwise.
+    everywhere. ``s`` is ``grad_output`` (1 by default), divided by :math:`n` for "mean".
+
+    References
+    ----------
+    .. [1] P. J. Huber, "Robust Estimation of a Location Parameter", Annals of Mathematical
+       Statistics 35(1), 1964.
+    .. [2] PyTorch: ``torch.nn.functional.huber_loss``.
 
     Examples
     --------

@@ -282,6 +282,12 @@ def dice_loss(
     array
         The loss, with the type, dtype and device of ``input``.
 
+    See Also
+    --------
+    dice_loss_grad : Its hand-derived gradient.
+    jaccard_loss : Intersection over union.
+    07_dice_loss.ipynb : The notebook that derives it.
+
     Notes
     -----
     *Dice as F1.* For binary masks the Dice coefficient :math:`2|P \\cap T| / (|P| + |T|)` is
@@ -343,6 +349,12 @@ def dice_loss(
     integers. MONAI's ``other_act``, ``weight``, ``soft_label`` and ``ignore_index`` are not
     modelled. ``jaccard=True`` is the separate :func:`jaccard_loss`.
 
+    References
+    ----------
+    .. [1] F. Milletari, N. Navab, S.-A. Ahmadi, "V-Net: Fully Convolutional Neural Networks for
+       Volumetric Medical Image Segmentation", 3DV 2016, arXiv:1606.04797.
+    .. [2] MONAI: ``DiceLoss`` in ``monai/losses/dice.py``.
+
     Examples
     --------
     >>> import numpy as np
@@ -401,6 +413,25 @@ def dice_loss_grad(
     -------
     array
         Same shape, type, dtype and device as ``input``.
+
+    See Also
+    --------
+    dice_loss : The loss.
+    07_dice_loss.ipynb : The notebook that derives the gradient.
+
+    References
+    ----------
+    .. [1] F. Milletari, N. Navab, S.-A. Ahmadi, "V-Net: Fully Convolutional Neural Networks for
+       Volumetric Medical Image Segmentation", 3DV 2016, arXiv:1606.04797.
+    .. [2] MONAI: ``DiceLoss`` in ``monai/losses/dice.py``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([[[0.9, 0.8, 0.1, 0.2]]])
+    >>> t = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+    >>> print(f"{float(dice_loss_grad(p, t)[0, 0, 0]):.6f}")
+    -0.287499
     """
     squared_pred = check_option(squared_pred, "squared_pred", bool)
     c = _prepare(
@@ -467,6 +498,12 @@ def jaccard_loss(
     array
         The loss, with the type, dtype and device of ``input``.
 
+    See Also
+    --------
+    jaccard_loss_grad : Its hand-derived gradient.
+    dice_loss : The F1 form of the overlap.
+    07_dice_loss.ipynb : The notebook that derives it.
+
     Notes
     -----
     *Relation to Dice.* Without smoothing, per (sample, class), :math:`J = D / (2 - D)` and
@@ -502,6 +539,11 @@ def jaccard_loss(
     ``DiceLoss(jaccard=True, smooth_nr=2*a, smooth_dr=2*b)(x, y)`` exactly, and the two agree
     exactly without smoothing. lossbook keeps the textbook form, which is also MONAI's own
     ``TverskyLoss(alpha=1, beta=1)``. The other differences are those of :func:`dice_loss`.
+
+    References
+    ----------
+    .. [1] MONAI: ``DiceLoss(jaccard=True)`` in ``monai/losses/dice.py`` and
+       ``TverskyLoss(alpha=1, beta=1)`` in ``monai/losses/tversky.py``.
 
     Examples
     --------
@@ -559,6 +601,25 @@ def jaccard_loss_grad(
     -------
     array
         Same shape, type, dtype and device as ``input``.
+
+    See Also
+    --------
+    jaccard_loss : The loss.
+    07_dice_loss.ipynb : The notebook that derives the gradient.
+
+    References
+    ----------
+    .. [1] MONAI: ``DiceLoss(jaccard=True)`` in ``monai/losses/dice.py`` and
+       ``TverskyLoss(alpha=1, beta=1)`` in ``monai/losses/tversky.py``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([[[0.9, 0.8, 0.1, 0.2]]])
+    >>> t = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+    >>> g = jaccard_loss_grad(p, t, smooth_nr=0.0, smooth_dr=0.0)
+    >>> print(f"{float(g[0, 0, 0]):.6f}")
+    -0.434783
     """
     squared_pred = check_option(squared_pred, "squared_pred", bool)
     c = _prepare(
@@ -640,6 +701,12 @@ def tversky_loss(
     array
         The loss, with the type, dtype and device of ``input``.
 
+    See Also
+    --------
+    tversky_loss_grad : Its hand-derived gradient.
+    dice_loss : alpha = beta = 1/2, smoothing doubled.
+    07_dice_loss.ipynb : The notebook that derives it.
+
     Notes
     -----
     *Special cases.* :math:`TP + \\tfrac12 FP + \\tfrac12 FN = \\tfrac12(\\sum p + \\sum t)`, so
@@ -673,6 +740,12 @@ def tversky_loss(
     ``soft_label=False``, including ``reduction="none"`` of shape (N, C). The differences by
     design are those of :func:`dice_loss` for one channel, inputs without a spatial axis and
     class-index dtype.
+
+    References
+    ----------
+    .. [1] S. S. M. Salehi, D. Erdogmus, A. Gholipour, "Tversky loss function for image
+       segmentation using 3D fully convolutional deep networks", MLMI 2017, arXiv:1706.05721.
+    .. [2] MONAI: ``TverskyLoss`` in ``monai/losses/tversky.py``.
 
     Examples
     --------
@@ -734,6 +807,25 @@ def tversky_loss_grad(
     -------
     array
         Same shape, type, dtype and device as ``input``.
+
+    See Also
+    --------
+    tversky_loss : The loss.
+    07_dice_loss.ipynb : The notebook that derives the gradient.
+
+    References
+    ----------
+    .. [1] S. S. M. Salehi, D. Erdogmus, A. Gholipour, "Tversky loss function for image
+       segmentation using 3D fully convolutional deep networks", MLMI 2017, arXiv:1706.05721.
+    .. [2] MONAI: ``TverskyLoss`` in ``monai/losses/tversky.py``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([[[0.9, 0.8, 0.1, 0.2]]])
+    >>> t = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+    >>> print(f"{float(tversky_loss_grad(p, t, alpha=0.3, beta=0.7)[0, 0, 0]):.6f}")
+    -0.372498
     """
     alpha = check_non_negative(alpha, "alpha")
     beta = check_non_negative(beta, "beta")

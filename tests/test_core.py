@@ -525,3 +525,33 @@ def test_one_version_string():
     assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
     assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "lossbook.__version__"}
     assert importlib.metadata.version("lossbook") == lossbook.__version__
+
+
+_SECTIONS = ("Parameters", "Returns", "See Also", "References", "Examples")
+
+
+@pytest.mark.parametrize(("name", "f"), list(_with_grads()))
+def test_docstring_names_the_pair_its_notebook_and_its_sources(name, f):
+    """numpydoc shape; See Also names the loss and its gradient (each names the other) and the
+    notebook that derives it; References cites the paper or the source it follows."""
+    from pathlib import Path
+
+    doc = inspect.getdoc(f)
+    assert ".. math::" in doc, f.__name__
+    positions = []
+    for section in _SECTIONS:
+        header = f"\n{section}\n{'-' * len(section)}\n"
+        assert header in doc, f"{f.__name__} lacks {section}"
+        positions.append(doc.index(header))
+    assert positions == sorted(positions), f"{f.__name__}: sections out of numpydoc order"
+    see_also = doc.split("\nSee Also\n")[1].split("\n\n")[0]
+    other = name if f.__name__.endswith("_grad") else f"{name}_grad"
+    if other in lossbook.__all__:
+        assert f"\n{other} : " in see_also, f"{f.__name__}: See Also lacks {other}"
+    notebooks = [w.split(" :")[0] for w in see_also.splitlines() if ".ipynb :" in w]
+    assert notebooks, f"{f.__name__}: See Also names no notebook"
+    root = Path(__file__).parents[1] / "notebooks"
+    assert all((root / nb).exists() for nb in notebooks), notebooks
+    references = doc.split("\nReferences\n")[1].split("\n\n")[0]
+    assert ".. [1] " in references
+    assert ">>> " in doc.split("\nExamples\n")[1]

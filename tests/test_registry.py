@@ -101,12 +101,6 @@ def test_against_twin_values_and_gradients(case: Case, options):
             rtol=case.rtol, atol=case.atol, verbose=False, **options)
 
 
-def _tensors(case: Case, options: dict[str, Any], seed: int):
-    inputs = [torch.from_numpy(np.array(x)) for x in case.make_inputs(np.random.default_rng(seed))]
-    opts = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in options.items()}
-    return inputs, opts
-
-
 def _bind(case: Case, inputs: list[torch.Tensor], options: dict[str, Any]) -> Callable:
     """The loss as a function of ``inputs[case.wrt]`` whose backward is the hand gradient."""
 
@@ -131,7 +125,7 @@ def _bind(case: Case, inputs: list[torch.Tensor], options: dict[str, Any]) -> Ca
                          [p for p in _option_params() if p.values[0].grad is not None])
 def test_gradcheck_of_the_hand_gradient(case: Case, options):
     """Finite differences against the hand gradient itself, as a vector-Jacobian product."""
-    inputs, opts = _tensors(case, options, seed=1)
+    inputs, opts = case.tensors(options, seed=1)
     x = inputs[case.wrt].clone().requires_grad_(True)
     assert torch.autograd.gradcheck(_bind(case, inputs, opts), (x,), eps=1e-6, atol=1e-6)
 
@@ -139,7 +133,7 @@ def test_gradcheck_of_the_hand_gradient(case: Case, options):
 @pytest.mark.parametrize(("case", "options"),
                          [p for p in _option_params() if p.values[0].grad is not None])
 def test_gradcheck_of_autograd_through_the_loss(case: Case, options):
-    inputs, opts = _tensors(case, options, seed=1)
+    inputs, opts = case.tensors(options, seed=1)
     x = inputs[case.wrt].clone().requires_grad_(True)
 
     def f(x):
@@ -227,22 +221,6 @@ def test_keyword_only_options_and_docstring(case: Case):
         doc = inspect.getdoc(f) or ""
         for section in (".. math::", "Parameters", "Returns", "Examples"):
             assert section in doc, f"{f.__name__} docstring lacks {section}"
-
-
-@pytest.mark.filterwarnings("ignore::UserWarning")  # Dynamo's notes on array_api_compat's caches
-@pytest.mark.parametrize("case", CASES, ids=_ids)
-def test_compiles_without_graph_break(case: Case):
-    """Fast enough to train with: the loss and its gradient trace whole under torch.compile."""
-    inputs, options = _tensors(case, case.options[-1], seed=0)
-    if "validate" in inspect.signature(case.ours).parameters:
-        options["validate"] = False
-    for f in (case.ours, case.grad):
-        if f is None:
-            continue
-        torch._dynamo.reset()
-        compiled = torch.compile(lambda *xs, f=f: f(*xs, **options), fullgraph=True,
-                                 backend="eager")
-        torch.testing.assert_close(compiled(*inputs), f(*inputs, **options), equal_nan=True)
 
 
 def test_every_family_function_is_importable_from_lossbook():

@@ -4,14 +4,14 @@ ValueError / TypeError that names the argument.
 ``calls(case, function)`` starts from a registered call and changes one thing at a time:
 
 * the dtype of one array argument (bool, int8, uint8, int64, float16, bfloat16, float32,
-  float64, complex64, on torch; the same but bfloat16 on NumPy), every floating array in one
-  lower precision together, an argument given as a Python list or from the other library;
+  float64 and complex64 on torch; the same without bfloat16 on NumPy), every floating array in
+  one lower precision together, an argument given as a Python list or from the other library;
 * one keyword option given as a NumPy scalar, a bool, a string, None, NaN or inf;
 * one element of one floating data array set to NaN, +-inf, the smallest subnormal or the
   largest float (+-); not of ``grad_output``, where autograd's result depends on the order of
   its products (inf * 0), so the twin is no reference.
 
-``judge(call)`` runs lossbook and the twin (computed in float64 on the same values, with NumPy
+``judge(case, call, documented)`` runs lossbook and the twin (computed in float64 on the same values, with NumPy
 scalars as the Python numbers they hold) and returns what breaks the contract, or ``None``:
 
 * the package's dtype policy is required, not only allowed: complex and bool arrays, floating

@@ -96,6 +96,16 @@ class Case:
     def name(self) -> str:
         return self.ours.__name__
 
+    def tensors(self, options: Mapping[str, Any], seed: int = 0
+                ) -> tuple[list[Any], dict[str, Any]]:
+        """The inputs ``make_inputs(numpy.random.default_rng(seed))`` and the array options of
+        ``options`` as torch tensors (float64 data, int64 indices)."""
+        import torch
+
+        inputs = [torch.from_numpy(np.array(x)) for x in self.make_inputs(np.random.default_rng(seed))]
+        return inputs, {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v
+                        for k, v in options.items()}
+
 
 @dataclass(frozen=True)
 class Documented:
