@@ -15,13 +15,21 @@ def _kl_batchmean(model_probs: np.ndarray, target_probs: np.ndarray) -> float:
     return float(np.sum(target_probs * np.log(ratio)) / target_probs.shape[0])
 
 
+def _focal_share(alpha: float, gamma: float, hard: float, easy: float, negatives: int) -> float:
+    """The share of one positive (true-class probability ``hard``) in the focal loss of it and
+    ``negatives`` negatives (true-class probability ``easy``)."""
+    positive = alpha * (1 - hard) ** gamma * -math.log(hard)
+    negative = (1 - alpha) * (1 - easy) ** gamma * -math.log(easy)
+    return positive / (positive + negatives * negative)
+
+
 EXERCISES = (
     Exercise(
-        "09.double_softmax_floor",
-        math.log(math.e + 9) - 1,
-        rtol=1e-4,
-        hint="after the first softmax the best 'logits' CrossEntropyLoss can see are 1 for the "
-        "true class and 0 for the others",
+        "09.double_softmax_classes",
+        10,
+        rtol=0.0,
+        atol=0.01,
+        hint="the floor of a double softmax is log(e + C - 1) - 1; solve it for C (a whole number)",
     ),
     Exercise(
         "09.kl_batchmean",
@@ -35,16 +43,16 @@ EXERCISES = (
     ),
     Exercise(
         "09.broadcast_mse",
-        2.5,
+        float(np.mean((np.arange(1.0, 5.0)[:, None] - 2 * np.arange(1.0, 5.0)[None, :]) ** 2)),
         rtol=1e-6,
-        hint="with shapes (4, 1) and (4,) every prediction meets every target: average (i - j)^2 "
-        "over all 16 pairs",
+        hint="with shapes (4, 1) and (4,) every prediction meets every target: average "
+        "(prediction - target)^2 over all 16 pairs",
     ),
     Exercise(
-        "09.alpha_share",
-        0.25 / (0.25 + 0.75 * 20),
-        rtol=1e-4,
-        hint="a positive weighs alpha and a negative 1 - alpha; add them up over 1 positive and "
-        "20 negatives",
+        "09.focal_share",
+        _focal_share(0.25, 2.0, 0.3, 0.9, 20),
+        rtol=1e-3,
+        hint="a positive's focal loss is alpha (1 - q_t)^gamma (-log q_t), a negative's "
+        "(1 - alpha) (1 - q_t)^gamma (-log q_t); add up 1 positive and 20 negatives",
     ),
 )
