@@ -687,7 +687,7 @@ def js_divergence(
     --------
     js_divergence_grad : Its hand-derived gradient.
     kl_divergence : The divergence it averages.
-    09_choosing_a_loss.ipynb : The notebook that derives it.
+    12_choosing_a_loss.ipynb : The notebook that derives it.
 
     Notes
     -----
@@ -755,7 +755,7 @@ def js_divergence_grad(
     See Also
     --------
     js_divergence : The loss.
-    09_choosing_a_loss.ipynb : The notebook that derives the gradient.
+    12_choosing_a_loss.ipynb : The notebook that derives the gradient.
 
     Notes
     -----

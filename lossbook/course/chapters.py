@@ -47,9 +47,9 @@ COURSE = (
             "Dice and IoU; soft Dice; empty masks; Tversky; a toy segmentation"),
     Chapter(8, "margin_losses", "Margin losses",
             "triplet, hinge, margin ranking and cosine embedding losses; a learned embedding"),
-    Chapter(9, "choosing_a_loss", "Choosing a loss",
+    Chapter(12, "choosing_a_loss", "Choosing a loss",
             "a decision table by task and metric; the loss families side by side; common mistakes"),
-    Chapter(10, "common_claims", "Common claims",
+    Chapter(13, "common_claims", "Common claims",
             "claims from tutorials decided by one rule; claims about 06-08 decided by training"),
 )
 

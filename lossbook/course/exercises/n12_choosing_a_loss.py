@@ -1,4 +1,4 @@
-"""Exercises of notebook 09_choosing_a_loss."""
+"""Exercises of notebook 12_choosing_a_loss."""
 
 from __future__ import annotations
 
@@ -25,14 +25,14 @@ def _focal_share(alpha: float, gamma: float, hard: float, easy: float, negatives
 
 EXERCISES = (
     Exercise(
-        "09.double_softmax_classes",
+        "12.double_softmax_classes",
         10,
         rtol=0.0,
         atol=0.01,
         hint="the floor of a double softmax is log(e + C - 1) - 1; solve it for C (a whole number)",
     ),
     Exercise(
-        "09.kl_batchmean",
+        "12.kl_batchmean",
         _kl_batchmean,
         cases=(
             (np.array([[0.5, 0.25, 0.25], [0.1, 0.6, 0.3]]), np.array([[0.7, 0.2, 0.1], [0.2, 0.5, 0.3]])),
@@ -42,14 +42,14 @@ EXERCISES = (
         ),
     ),
     Exercise(
-        "09.broadcast_mse",
+        "12.broadcast_mse",
         float(np.mean((np.arange(1.0, 5.0)[:, None] - 2 * np.arange(1.0, 5.0)[None, :]) ** 2)),
         rtol=1e-6,
         hint="with shapes (4, 1) and (4,) every prediction meets every target: average "
         "(prediction - target)^2 over all 16 pairs",
     ),
     Exercise(
-        "09.focal_share",
+        "12.focal_share",
         _focal_share(0.25, 2.0, 0.3, 0.9, 20),
         rtol=1e-3,
         hint="a positive's focal loss is alpha (1 - q_t)^gamma (-log q_t), a negative's "
