@@ -14,6 +14,7 @@ adding a family that has landed in lossbook means adding one function and one en
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Callable
@@ -25,8 +26,20 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lossbook import binary, classification, embedding, focal, information, regression, segmentation
-from tests import cases
+from lossbook import (
+    binary,
+    box,
+    classification,
+    focal,
+    hinge,
+    information,
+    margin,
+    perceptual,
+    primitives,
+    regression,
+    segmentation,
+)
+from lossbook.testing import twins
 
 __all__ = ["FAMILIES", "Bench", "Group", "all_benches"]
 
@@ -257,7 +270,7 @@ def _binary() -> list[Bench]:
         Bench(family="binary", ours=binary.binary_cross_entropy, twin=F.binary_cross_entropy,
               twin_name="F.binary_cross_entropy", suite=_probability_suite,
               truth=lambda p, y: _map(_bce, p, y), speed_inputs=_speed_probs, elementwise=True),
-        Bench(family="binary", ours=binary.log_sigmoid, twin=F.logsigmoid,
+        Bench(family="binary", ours=primitives.log_sigmoid, twin=F.logsigmoid,
               twin_name="F.logsigmoid",
               suite=lambda: [Group("logits +-1e4", (_LOGITS,))],
               truth=lambda x: _map(lambda a: -_softplus(-a), x),
@@ -363,11 +376,11 @@ def _speed_entropy(n: int, dtype: torch.dtype, gen: torch.Generator) -> tuple[to
 
 def _information() -> list[Bench]:
     return [
-        Bench(family="information", ours=information.kl_div, twin=cases.torch_kl_div,
+        Bench(family="information", ours=information.kl_div, twin=twins.torch_kl_div,
               twin_name="F.kl_div", suite=_kl_suite, options={"reduction": "batchmean"},
               truth=lambda x, t: _map(lambda a, b: _xlogy(b, b) - b * a, x, t),
               speed_inputs=_speed_kl, elementwise=True, size_label=_ce_size),
-        Bench(family="information", ours=information.entropy, twin=cases.torch_entropy,
+        Bench(family="information", ours=information.entropy, twin=twins.torch_entropy,
               twin_name="torch.special.entr(p).sum(-1)", suite=_entropy_suite,
               truth=lambda p: _rows(lambda row: -mpmath.fsum(_xlogy(v, v) for v in row), p),
               options={}, speed_inputs=_speed_entropy, twin_is_fused=False, size_label=_ce_size),
@@ -413,12 +426,12 @@ def _monai_softmax_focal() -> Callable[..., Any]:
 
 def _focal() -> list[Bench]:
     return [
-        Bench(family="focal", ours=focal.sigmoid_focal_loss, twin=cases.torchvision_sigmoid_focal_loss,
+        Bench(family="focal", ours=focal.sigmoid_focal_loss, twin=twins.torchvision_sigmoid_focal_loss,
               twin_name="torchvision formula", suite=_sigmoid_focal_suite,
               truth=lambda x, y: _map(_sigmoid_focal, x, y), options={"reduction": "mean"}, speed_inputs=_speed_logits,
               monai=_monai_sigmoid_focal, monai_name="monai FocalLoss(sigmoid)",
               twin_is_fused=False, elementwise=True),
-        Bench(family="focal", ours=focal.focal_loss, twin=cases.monai_softmax_focal_loss,
+        Bench(family="focal", ours=focal.focal_loss, twin=twins.monai_softmax_focal_loss,
               twin_name="MONAI softmax_focal_loss", suite=_ce_suite, truth=_focal_truth,
               options={}, speed_inputs=_speed_ce,
               size_label=_ce_size, monai=_monai_softmax_focal,
@@ -518,14 +531,14 @@ def _segmentation() -> list[Bench]:
 
 # MONAI is the segmentation losses' accuracy twin (the registry's wrappers, reduction="none").
 SEGMENTATION_ACCURACY_TWINS = {
-    "dice_loss": cases.monai_dice_loss,
-    "jaccard_loss": cases.monai_jaccard_loss,
-    "tversky_loss": cases.monai_tversky_loss,
+    "dice_loss": twins.monai_dice_loss,
+    "jaccard_loss": twins.monai_jaccard_loss,
+    "tversky_loss": twins.monai_tversky_loss,
 }
 
 
 # ---------------------------------------------------------------------------------------------
-# embedding: triplet, margin ranking, hinge, cosine; margins met exactly, scales 1e-200 .. 1e200.
+# margin: triplet, margin ranking, hinge, cosine; margins met exactly, scales 1e-200 .. 1e200.
 
 EPS_T = 1e-6  # triplet's pairwise-distance eps
 EPS_C = float(np.float32(1e-12))  # cosine's EPSILON, added as a float32 number (see lossbook)
@@ -625,25 +638,254 @@ def _rows_size(n: int) -> str:
     return f"N={rows}, D={d}"
 
 
-def _embedding() -> list[Bench]:
+def _margin() -> list[Bench]:
     return [
-        Bench(family="embedding", ours=embedding.triplet_margin_loss, twin=F.triplet_margin_loss,
+        Bench(family="margin", ours=margin.triplet_margin_loss, twin=F.triplet_margin_loss,
               twin_name="F.triplet_margin_loss", suite=_triplet_suite, truth=_triplet_truth, speed_inputs=_speed_rows(3),
               size_label=_rows_size),
-        Bench(family="embedding", ours=embedding.margin_ranking_loss, twin=F.margin_ranking_loss,
+        Bench(family="margin", ours=margin.margin_ranking_loss, twin=F.margin_ranking_loss,
               twin_name="F.margin_ranking_loss", suite=_ranking_suite,
               options={"margin": 0.5},
               truth=lambda a, b, y: _map(lambda p, q, s: max(mpmath.mpf(0), -s * (p - q) + 0.5),
                                          a, b, y),
               speed_inputs=_speed_ranking, elementwise=True),
-        Bench(family="embedding", ours=embedding.hinge_embedding_loss, twin=F.hinge_embedding_loss,
+        Bench(family="margin", ours=margin.hinge_embedding_loss, twin=F.hinge_embedding_loss,
               twin_name="F.hinge_embedding_loss", suite=_hinge_suite,
               truth=lambda x, y: _map(lambda a, s: a if s > 0 else max(mpmath.mpf(0), 1 - a), x, y),
               speed_inputs=_speed_hinge, elementwise=True),
-        Bench(family="embedding", ours=embedding.cosine_embedding_loss,
+        Bench(family="margin", ours=margin.cosine_embedding_loss,
               twin=F.cosine_embedding_loss, twin_name="F.cosine_embedding_loss",
               suite=_cosine_suite, truth=_cosine_truth,
               speed_inputs=_speed_labelled, size_label=_rows_size),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# box: nearly identical boxes (1 - IoU down to 3e-12), tiny, huge and distant boxes; eps = 1e-7.
+
+_BOX_EPS = 1e-7
+
+
+def _box_truths(b1: list[mpmath.mpf], b2: list[mpmath.mpf]) -> dict[str, mpmath.mpf]:
+    x1, y1, x2, y2 = b1
+    X1, Y1, X2, Y2 = b2
+    eps = _m(_BOX_EPS)
+    inter = max(min(x2, X2) - max(x1, X1), 0) * max(min(y2, Y2) - max(y1, Y1), 0)
+    union = (x2 - x1) * (y2 - y1) + (X2 - X1) * (Y2 - Y1) - inter
+    iou_loss = 1 - inter / (union + eps)
+    cw, ch = max(x2, X2) - min(x1, X1), max(y2, Y2) - min(y1, Y1)
+    diou = iou_loss + (((x1 + x2 - X1 - X2) / 2) ** 2 + ((y1 + y2 - Y1 - Y2) / 2) ** 2) / (
+        cw**2 + ch**2 + eps)
+    v = 4 / mpmath.pi**2 * (mpmath.atan2(X2 - X1, Y2 - Y1) - mpmath.atan2(x2 - x1, y2 - y1)) ** 2
+    if (x1 == x2 and y1 == y2) or (X1 == X2 and Y1 == Y2):
+        v = mpmath.mpf(0)  # a point box has no aspect ratio (lossbook.box)
+    return {"iou": iou_loss, "giou": iou_loss + (cw * ch - union) / (cw * ch + eps),
+            "diou": diou, "ciou": diou + v / (iou_loss + v + eps) * v}
+
+
+def _box_truth(kind: str) -> Callable[..., np.ndarray]:
+    return lambda b1, b2: _rows(lambda r1, r2: _box_truths(r1, r2)[kind], b1, b2)
+
+
+def _box_suite() -> list[Group]:
+    target = np.array([[0.1, 0.2, 1.3, 1.1]] * 4)
+    step = np.array([1.0, -0.7, 0.3, 1.0])
+    near = target + np.array([1e-3, 1e-6, 1e-9, 1e-12])[:, None] * step
+    far = (np.array([[0.0, 0.0, 1e-8, 1e-8], [0.0, 0.0, 1.0, 1.0], [-3.0, 1.0, 7.0, 1.5]]),
+           np.array([[0.0, 0.0, 1e8, 1e8], [1e12, 1e12, 1e12 + 1.0, 1e12 + 2.0],
+                     [-2.9, 1.1, 7.1, 1.6]]))
+    return [
+        Group("nearly identical boxes (1 - IoU 3e-3 .. 3e-12, plus eps / area)", (near, target),
+              why="torchvision forms 1 - iou and |C| - |U| by subtraction after rounding: "
+                  "relative error ~ 1e-16 / loss (lossbook writes both as sums of products of "
+                  "non-negative offsets)"),
+        Group("tiny, huge and distant boxes", far),
+    ]
+
+
+def _speed_boxes(n: int, dtype: torch.dtype, gen: torch.Generator) -> tuple[torch.Tensor, ...]:
+    rows = max(n // 4, 1)
+    xy = 100 * torch.rand((rows, 2), generator=gen, dtype=dtype)
+    b1 = torch.cat([xy, xy + 1 + 20 * torch.rand((rows, 2), generator=gen, dtype=dtype)], dim=1)
+    b2 = b1 + 3 * torch.randn((rows, 4), generator=gen, dtype=dtype)
+    b2 = torch.cat([b2[:, :2], torch.maximum(b2[:, 2:], b2[:, :2] + 0.5)], dim=1)
+    return b1.requires_grad_(), b2
+
+
+def _box() -> list[Bench]:
+    common = dict(family="box", suite=_box_suite, speed_inputs=_speed_boxes, twin_is_fused=False,
+                  size_label=lambda n: f"N={max(n // 4, 1):,} boxes")
+    return [
+        Bench(ours=box.box_iou_loss, twin=twins.torchvision_box_iou_loss,
+              twin_name="torchvision's formula", truth=_box_truth("iou"), **common),
+        Bench(ours=box.generalized_box_iou_loss, twin=twins.torchvision_generalized_box_iou_loss,
+              twin_name="torchvision's formula", truth=_box_truth("giou"), **common),
+        Bench(ours=box.distance_box_iou_loss, twin=twins.torchvision_distance_box_iou_loss,
+              twin_name="torchvision's formula", truth=_box_truth("diou"), **common),
+        Bench(ours=box.complete_box_iou_loss, twin=twins.torchvision_complete_box_iou_loss,
+              twin_name="torchvision's formula", truth=_box_truth("ciou"), **common),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# hinge: scores next to 1e16 (a margin of 1 beside them), logits up to +-1e4.
+
+_BIG_ROWS = np.array([[1e16, 1e16 + 2.0, 1e16 - 4.0, 1e16], [3.0, -2.0, 0.5, 2.0],
+                      [-1e4, 1e4, 0.0, -1e4 + 1.0], [1.0, 0.0, 0.0, -1.0]])
+_MARGIN_WHY = ("PyTorch forms (margin - x_y) + x_j: next to scores of 1e16 the margin is lost "
+               "(lossbook forms the difference of the scores first)")
+
+
+def _multi_margin_suite() -> list[Group]:
+    return [Group("scores near 1e16 and +-1e4, margins met exactly", (_BIG_ROWS,
+                                                                       np.array([0, 3, 1, 0])),
+                  why=_MARGIN_WHY)]
+
+
+def _multilabel_suite() -> list[Group]:
+    labels = np.array([[0, -1, 0, 0], [0, 3, -1, 1], [1, 2, -1, -1], [-1, 0, 0, 0]])
+    return [Group("scores near 1e16 and +-1e4, labels padded with -1", (_BIG_ROWS, labels),
+                  why=_MARGIN_WHY)]
+
+
+def _multi_margin_truth(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def one(row, k):
+        k = int(k)
+        return mpmath.fsum(max(mpmath.mpf(0), 1 - row[k] + v) for j, v in enumerate(row)
+                           if j != k) / len(row)
+    return _rows(one, x, y)
+
+
+def _multilabel_truth(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def one(row, labels):
+        listed = []
+        for v in labels:
+            if v < 0:
+                break
+            listed.append(int(v))
+        others = [v for i, v in enumerate(row) if i not in listed]
+        return mpmath.fsum(max(mpmath.mpf(0), 1 - row[j] + v) for j in listed
+                           for v in others) / len(row)
+    return _rows(one, x, y)
+
+
+def _multilabel_soft_truth(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return _rows(lambda row, t: mpmath.fsum(b * _softplus(-a) + (1 - b) * _softplus(a)
+                                            for a, b in zip(row, t, strict=True)) / len(row), x, y)
+
+
+def _speed_scores(c: int, labels: str) -> Callable[..., tuple[torch.Tensor, ...]]:
+    def make(n: int, dtype: torch.dtype, gen: torch.Generator) -> tuple[torch.Tensor, ...]:
+        rows = max(n // (c * c if labels == "listed" else c), 1)
+        x = _grad_input(gen, (rows, c), dtype, 2.0)
+        if labels == "index":
+            return x, torch.randint(0, c, (rows,), generator=gen)
+        if labels == "listed":
+            order = torch.argsort(torch.rand((rows, c), generator=gen), dim=1)
+            keep = torch.arange(c)[None, :] < torch.randint(1, 4, (rows, 1), generator=gen)
+            return x, torch.where(keep, order, torch.full_like(order, -1))
+        return x, (torch.rand((rows, c), generator=gen) < 0.3).to(dtype)
+    return make
+
+
+def _hinge() -> list[Bench]:
+    return [
+        Bench(family="hinge", ours=hinge.multi_margin_loss, twin=F.multi_margin_loss,
+              twin_name="F.multi_margin_loss", suite=_multi_margin_suite,
+              truth=_multi_margin_truth, speed_inputs=_speed_scores(1000, "index"),
+              size_label=lambda n: f"N={max(n // 1000, 1):,}, C=1000"),
+        # lossbook compares every (label, other class) pair at once: (N, C, C) memory, so the
+        # speed inputs keep C small and N * C * C about n
+        Bench(family="hinge", ours=hinge.multilabel_margin_loss, twin=F.multilabel_margin_loss,
+              twin_name="F.multilabel_margin_loss", suite=_multilabel_suite,
+              truth=_multilabel_truth, speed_inputs=_speed_scores(16, "listed"),
+              size_label=lambda n: f"N={max(n // 256, 1):,}, C=16"),
+        Bench(family="hinge", ours=hinge.soft_margin_loss, twin=F.soft_margin_loss,
+              twin_name="F.soft_margin_loss",
+              suite=lambda: [Group("scores +-1e4, labels +-1", _grid(_LOGITS,
+                                                                     np.array([1.0, -1.0])),
+                                   why="PyTorch computes log1p(exp(-y x)), inf once -y x > "
+                                       "709.8 (88.7 in float32)")],
+              truth=lambda x, y: _map(lambda a, b: _softplus(-b * a), x, y),
+              speed_inputs=_speed_ranking_labels, elementwise=True),
+        Bench(family="hinge", ours=hinge.multilabel_soft_margin_loss,
+              twin=F.multilabel_soft_margin_loss, twin_name="F.multilabel_soft_margin_loss",
+              suite=lambda: [Group("logits +-1e4, targets 0, 1, 0.3",
+                                   (_LOGITS.reshape(1, -1).repeat(3, 0),
+                                    np.array([[0.0], [1.0], [0.3]]).repeat(len(_LOGITS), 1)))],
+              truth=_multilabel_soft_truth, speed_inputs=_speed_scores(64, "soft"),
+              twin_is_fused=False, size_label=lambda n: f"N={max(n // 64, 1):,}, C=64"),
+    ]
+
+
+def _speed_ranking_labels(n: int, dtype: torch.dtype,
+                          gen: torch.Generator) -> tuple[torch.Tensor, ...]:
+    shape = _cols(n)
+    return (_grad_input(gen, shape, dtype, 3.0),
+            torch.where(torch.rand(shape, generator=gen) < 0.5, -1.0, 1.0).to(dtype))
+
+
+# ---------------------------------------------------------------------------------------------
+# perceptual: one layer of feature maps, LPIPS's unit normalisation (normalize=True), features of
+# size 1, 1e20 and 1e160. A benchmark input is an array; feature_loss takes a list of feature
+# maps, one per layer, so lossbook and the twin are called with a one-layer list.
+
+_FEATURE_EPS = 1e-10  # feature_loss's and LPIPS's default
+
+
+def _one_layer(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f`` on one layer: ``f([features_input], [features_target], **options)``."""
+    @functools.wraps(f)
+    def one_layer(features_input: Any, features_target: Any, **options: Any) -> Any:
+        return f([features_input], [features_target], **options)
+    return one_layer
+
+
+def _feature_suite() -> list[Group]:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 4, 1, 3)) * np.array([1.0, 1e20, 1e160])[:, None, None, None]
+    b = a * (1 + 0.3 * rng.normal(size=a.shape))
+    return [Group("feature vectors of size 1, 1e20 and 1e160 (normalize=True)", (a, b),
+                  why="LPIPS's normalize_tensor squares the features: the channel length "
+                      "overflows above 1.8e19 (float32) or 1.3e154 (float64) and the "
+                      "normalised features become 0 (lossbook scales by the largest first)")]
+
+
+def _feature_truth(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per sample: the mean over (C, H, W) of (a / (|a| + eps) - b / (|b| + eps))^2, with |.|
+    the length over the channel axis at each position."""
+    n, c = a.shape[:2]
+    x, y = a.reshape(n, c, -1), b.reshape(n, c, -1)
+    out = np.empty(n, dtype=object)
+    with mpmath.workdps(DPS):
+        eps = _m(_FEATURE_EPS)
+        for i in range(n):
+            if not (np.isfinite(x[i]).all() and np.isfinite(y[i]).all()):
+                out[i] = mpmath.nan  # a float32 rounding overflowed: no finite truth
+                continue
+            total = mpmath.mpf(0)
+            for p in range(x.shape[2]):
+                u, v = [_m(t) for t in x[i, :, p]], [_m(t) for t in y[i, :, p]]
+                nu = mpmath.sqrt(mpmath.fsum(t * t for t in u)) + eps
+                nv = mpmath.sqrt(mpmath.fsum(t * t for t in v)) + eps
+                total += mpmath.fsum((s / nu - t / nv) ** 2 for s, t in zip(u, v, strict=True))
+            out[i] = total / (c * x.shape[2])
+    return out
+
+
+def _speed_features(n: int, dtype: torch.dtype, gen: torch.Generator) -> tuple[torch.Tensor, ...]:
+    shape = (max(n // (64 * 16 * 16), 1), 64, 16, 16)
+    return _grad_input(gen, shape, dtype), torch.randn(shape, generator=gen, dtype=dtype)
+
+
+def _perceptual() -> list[Bench]:
+    return [
+        Bench(family="perceptual", ours=_one_layer(perceptual.feature_loss),
+              twin=_one_layer(twins.torch_feature_loss),
+              twin_name="LPIPS normalize_tensor + F.mse_loss", suite=_feature_suite,
+              truth=_feature_truth, speed_inputs=_speed_features, options={"normalize": True},
+              twin_is_fused=False,
+              size_label=lambda n: f"one layer N={max(n // (64 * 16 * 16), 1):,}, C=64, 16x16"),
     ]
 
 
@@ -655,7 +897,10 @@ FAMILIES: dict[str, Callable[[], list[Bench]]] = {
     "regression": _regression,
     "focal": _focal,
     "segmentation": _segmentation,
-    "embedding": _embedding,
+    "margin": _margin,
+    "box": _box,
+    "hinge": _hinge,
+    "perceptual": _perceptual,
 }
 
 

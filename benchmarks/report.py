@@ -11,10 +11,11 @@ from pathlib import Path
 
 from benchmarks.accuracy import IMPLEMENTATIONS, OURS_THRESHOLD, AccuracyRow, Outlier
 from benchmarks.course import NotebookRow
+from benchmarks.notes import Note
 from benchmarks.speed import CompileRow, SpeedRow
 
-__all__ = ["ACCURACY_COLUMNS", "COMPILE_COLUMNS", "EAGER_COLUMNS", "NOTEBOOK_COLUMNS", "Results",
-           "machine", "render", "save_figure"]
+__all__ = ["ACCURACY_COLUMNS", "COMPILE_COLUMNS", "EAGER_COLUMNS", "NOTEBOOK_COLUMNS", "NOTE_VALUES",
+           "Results", "gaps", "machine", "render", "save_figure"]
 
 ACCURACY_COLUMNS = ["loss", "twin", "elements", *(name for name, _, _ in IMPLEMENTATIONS),
                     "bad (lossbook np/t64/t32; twin t64/t32)", "target met"]
@@ -212,37 +213,65 @@ def machine() -> dict[str, str]:
     }
 
 
-def gaps(res: Results, causes: dict[tuple[str, str], str]) -> list[str]:
-    """Every unmet target, with its cause and what would close it (from ``causes``)."""
+# The placeholders a note (benchmarks/notes.py) may use, by section; report.gaps fills them
+# from the row of this run.
+NOTE_VALUES = {
+    "accuracy": ("twin_rel", "ours_rel"),
+    "eager": (),
+    "compiled": ("fwd", "fb", "ns_fwd"),
+    "course": ("cores", "load"),
+}
+
+
+def _note(notes: dict[tuple[str, str], Note], section: str, name: str,
+          values: dict[str, str]) -> str:
+    note = notes.get((section, name), notes.get((section, "*")))
+    return note.render(values) if note else "Cause not diagnosed in this run."
+
+
+def gaps(res: Results, notes: dict[tuple[str, str], Note]) -> list[str]:
+    """Every unmet target with its measurement, and the note on its cause (from ``notes``),
+    filled with this run's numbers."""
     out = []
-    default = "cause not diagnosed in this run"
+    info = machine()
+    course = {"cores": info["cores"], "load": info["load average at start (1, 5, 15 min)"]}
     for r in res.accuracy:
         if not accuracy_met(r):
             worst = max(r.max_rel[n] for n, lib, b in IMPLEMENTATIONS if lib == "lossbook" and b != "torch32")
+            values = {"twin_rel": _e(r.max_rel["twin f64"]), "ours_rel": _e(worst)}
             out.append(f"**accuracy, {r.loss}**: lossbook float64 max relative error {_e(worst)}, "
-                       f"bad results {r.bad}. {causes.get(('accuracy', r.loss), default)}")
+                       f"bad results {r.bad}. {_note(notes, 'accuracy', r.loss, values)}")
     compiled = {r.loss: r for r in res.compiled if r.ms}
+    shared = []  # eager gaps explained by the shared note, listed in one item
     for r in res.eager:
         if not eager_met(r):
             ratios = ", ".join(f"{k} {r.ratio(k):.2f}x" for k in ("twin", "monai") if k in r.ms)
-            cause = causes.get(("eager", r.loss), causes.get(("eager", "*"), default))
             c = compiled.get(r.loss)
             if c is not None:
-                cause += (f" Evidence: compiled, the same lossbook code takes {c.ms['fb']:.2f} ms "
-                          f"forward + backward against PyTorch eager's {c.ms['fb_eager']:.2f} ms "
-                          f"({c.ms['fb'] / c.ms['fb_eager']:.2f}x).")
-            out.append(f"**eager speed, {r.loss}** ({ratios}): {cause}")
+                ratios += (f"; compiled {c.ms['fb']:.2f} ms against PyTorch eager's "
+                           f"{c.ms['fb_eager']:.2f} ms")
+            if ("eager", r.loss) in notes:
+                out.append(f"**eager speed, {r.loss}** ({ratios}): "
+                           + _note(notes, "eager", r.loss, {}))
+            else:
+                shared.append(f"{r.loss} ({ratios})")
+    if shared:
+        out.append("**eager speed**, lossbook / twin forward + backward: " + "; ".join(shared)
+                   + ". " + _note(notes, "eager", "*", {}))
     for r in res.compiled:
         if not compile_met(r, res.bandwidth):
             what = f"{r.graph_breaks} graph breaks" if r.graph_breaks or r.error else (
                 f"compiled fwd {r.gbps('fwd'):.1f} GB/s = {100 * r.gbps('fwd') / res.bandwidth:.0f} % "
                 f"of the copy; fwd {r.ms['fwd']:.2f} ms vs eager {r.ms['fwd_eager']:.2f} ms, "
                 f"fwd+bwd {r.ms['fb']:.2f} ms vs eager {r.ms['fb_eager']:.2f} ms")
-            out.append(f"**compiled, {r.loss}** ({what}): {causes.get(('compiled', r.loss), default)}")
+            values = {"fwd": f"{r.ms['fwd']:.2f}", "fb": f"{r.ms['fb']:.2f}",
+                      "ns_fwd": f"{1e6 * r.ms['fwd'] / r.elements:.2f}"} if r.ms else {}
+            out.append(f"**compiled, {r.loss}** ({what}): "
+                       + _note(notes, "compiled", r.loss, values))
     slow = [r for r in res.notebooks if r.seconds is not None and (r.seconds >= NOTEBOOK_TARGET or not r.passed)]
     for r in slow:
         out.append(f"**course, {r.notebook}**: {r.seconds:.1f} s, passed={r.passed}. "
-                   f"{causes.get(('course', r.notebook), causes.get(('course', '*'), default))}")
+                   + _note(notes, "course", r.notebook, course))
     if res.make_test is not None:
         seconds, passed, failures = res.make_test
         if not passed:
@@ -251,16 +280,16 @@ def gaps(res: Results, causes: dict[tuple[str, str], str]) -> list[str]:
                        + ". This is a fault to fix, not a gap: rerun `make bench` once it passes.")
         elif seconds >= MAKE_TEST_TARGET:
             out.append(f"**course, make test**: {seconds:.0f} s against {MAKE_TEST_TARGET:.0f} s. "
-                       + causes.get(("course", "make test"), default))
+                       + _note(notes, "course", "make test", course))
     for how, seconds, passed in res.all_notebooks:
         if seconds >= COURSE_TARGET or not passed:
             out.append(
                 f"**course, all notebooks, {how}**: {seconds:.1f} s (passed={passed}) against "
-                f"{COURSE_TARGET:.0f} s. " + causes.get(("course", f"all notebooks, {how}"), default))
+                f"{COURSE_TARGET:.0f} s. " + _note(notes, "course", f"all notebooks, {how}", course))
     return out
 
 
-def render(res: Results, causes: dict[tuple[str, str], str], notes: str) -> str:
+def render(res: Results, notes: dict[tuple[str, str], Note], how_to_read: str) -> str:
     """RESULTS.md."""
     h = headline(res)
     info = machine()
@@ -353,9 +382,9 @@ def render(res: Results, causes: dict[tuple[str, str], str], notes: str) -> str:
     if res.figure:
         lines += ["## Figure", "", f"![eager and compiled ratios]({res.figure})", ""]
     lines += ["## Targets not met: gap, cause, and what would close it", ""]
-    found = gaps(res, causes)
+    found = gaps(res, notes)
     lines += [f"- {g}" for g in found] if found else ["All targets met."]
-    lines += ["", notes.strip(), ""]
+    lines += ["", how_to_read.strip(), ""]
     return "\n".join(lines)
 
 

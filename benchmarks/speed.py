@@ -125,6 +125,7 @@ class CompileRow:
     ms: dict[str, float] = field(default_factory=dict)  # fwd/fwd_eager/fb/fb_eager (+lossbook eager)
     bytes_fwd: int = 0
     bytes_fb: int = 0
+    elements: int = 0  # of the first input
     elementwise: bool = False
 
     def gbps(self, key: str) -> float:
@@ -170,6 +171,7 @@ def _time_compiled(bench: Bench, row: CompileRow, n: int, reps: int) -> None:
     compiled = torch.compile(ours, fullgraph=row.graph_breaks == 0)
     row.size = bench.size_label(n)
     row.bytes_fwd = sum(a.nbytes for a in inputs)
+    row.elements = inputs[0].numel()
     row.bytes_fb = 2 * row.bytes_fwd + inputs[0].nbytes  # read inputs twice, write the gradient
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -86,7 +86,7 @@ def reduce(
     """
     if reduction == "none":
         return values
-    xp = namespace(values) if xp is None else xp
+    xp = namespace(values=values) if xp is None else xp
     total = xp.sum(values)
     if reduction == "sum":
         return total
@@ -160,7 +160,7 @@ def reduce_grad(
     >>> reduce_grad(v.shape, "mean", None, like=v)
     0.1
     """
-    xp = namespace(like) if xp is None else xp
+    xp = namespace(input=like) if xp is None else xp
     if grad_output is None:
         g = 1.0
     else:
@@ -186,7 +186,7 @@ def check_grad_output(
     >>> import numpy as np
     >>> from lossbook._array import namespace
     >>> x = np.zeros(3)
-    >>> check_grad_output(namespace(x), np.ones(2), (3,), x)
+    >>> check_grad_output(namespace(input=x), np.ones(2), (3,), x)
     Traceback (most recent call last):
     ...
     ValueError: grad_output must have the output's shape (3,); got (2,)

@@ -1,4 +1,4 @@
-"""Binary losses: log-sigmoid, binary cross-entropy on probabilities and on logits.
+"""Binary losses: binary cross-entropy on probabilities and on logits.
 
 Each loss has its hand-derived gradient ``<name>_grad`` beside it. Everything is computed in
 stable forms (softplus, log-sigmoid, ``log1p``, 0 * log 0 = 0), without PyTorch's clamp of each
@@ -8,45 +8,28 @@ log at -100, so the values stay right where PyTorch's are cut off (see the Notes
 
 from __future__ import annotations
 
-from lossbook import _math
-from lossbook._array import Array, float_input, namespace
-from lossbook._reduction import check_grad_output, check_reduction, reduce, reduce_grad
-from lossbook._validation import check_non_empty, check_probabilities, check_same_shape
+from typing import Any
+
+from lossbook._array import Array, check_float, namespace, quiet
+from lossbook._reduction import check_reduction, reduce, reduce_grad
+from lossbook._validation import (
+    check_non_empty,
+    check_non_negative_values,
+    check_option,
+    check_probabilities,
+    check_same_shape,
+)
+from lossbook.primitives import _sigmoid_pair, _softplus_pair, _times_nonzero, _xlog1py, _xlogy
 
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_grad",
     "binary_cross_entropy_with_logits",
     "binary_cross_entropy_with_logits_grad",
-    "log_sigmoid",
-    "log_sigmoid_grad",
 ]
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _sigmoid(x: Array) -> Array:
-    """1 / (1 + exp(-x)) with exp only of -|x|: no overflow, a few ulps for any finite x."""
-    xp = namespace(x)
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def _softplus_pair(x: Array) -> tuple[Array, Array]:
-    """(softplus(-x), softplus(x)), the same values as ``_math.softplus`` gives for each.
-
-    Both share log1p(exp(-|x|)) (as |-x| = |x|), so a fused kernel computes one exp and one
-    log1p per element instead of two of each (torch.compile does not see that abs(-x) = abs(x)).
-    """
-    xp = namespace(x)
-    zero = xp.zeros_like(x)
-    tail = xp.log1p(xp.exp(-xp.abs(x)))
-    return xp.maximum(-x, zero) + tail, xp.maximum(x, zero) + tail
-
-
-def _as_input_dtype(xp, a: Array, input: Array) -> Array:
-    return a if a.dtype == input.dtype else xp.astype(a, input.dtype)
 
 
 def _check_broadcasts(w: Array, input: Array, name: str, hint: str = "") -> None:
@@ -59,143 +42,64 @@ def _check_broadcasts(w: Array, input: Array, name: str, hint: str = "") -> None
         )
 
 
-def _check_non_negative_array(w: Array, name: str) -> None:
-    xp = namespace(w)
-    if not bool(xp.all(xp.logical_and(xp.isfinite(w), w >= 0))):
-        raise ValueError(
-            f"{name} must hold finite values >= 0; got a smallest value of {float(xp.min(w)):.6g}"
-        )
-
-
-def _prepare(
+def _check(
     input: Array,
     target: Array,
     weight: Array | None,
     pos_weight: Array | None,
     reduction: str,
-    validate: bool,
+    validate: Any,
+    grad_output: Array | None,
+    *,
     probabilities: bool,
-) -> tuple:
-    """The checks shared by both losses; returns target, weight, pos_weight cast to input's dtype."""
-    xp = float_input(input, "input")
-    namespace(input, target, weight, pos_weight)  # one library for all arrays
+) -> Any:
+    """The checks shared by both losses and their gradients; returns the namespace."""
+    xp = namespace(input=input, target=target, weight=weight, pos_weight=pos_weight,
+                   grad_output=grad_output)
+    check_float(xp, input, "input")
+    check_float(xp, target, "target", like=input)
     check_reduction(reduction)
     check_same_shape(input, target)
     check_non_empty(input)
     if weight is not None:
+        check_float(xp, weight, "weight", like=input)
         _check_broadcasts(weight, input, "weight")
-        weight = _as_input_dtype(xp, weight, input)
     if pos_weight is not None:
+        check_float(xp, pos_weight, "pos_weight", like=input)
         last = f" (one weight per class along the last dim: {(int(input.shape[-1]),)})" if (
             input.ndim) else ""
         _check_broadcasts(pos_weight, input, "pos_weight", last)
-        pos_weight = _as_input_dtype(xp, pos_weight, input)
-    target = _as_input_dtype(xp, target, input)
-    if validate:
+    if check_option(validate, "validate", bool):
         if probabilities:
-            check_probabilities(input, "input")
-        check_probabilities(target, "target")
+            check_probabilities(xp, input, "input")
+        check_probabilities(xp, target, "target")
         if weight is not None:
-            _check_non_negative_array(weight, "weight")
+            check_non_negative_values(xp, weight, "weight")
         if pos_weight is not None:
-            _check_non_negative_array(pos_weight, "pos_weight")
-    return target, weight, pos_weight
+            check_non_negative_values(xp, pos_weight, "pos_weight")
+    return xp
 
 
-def _times_nonzero(c: Array, v: Array) -> Array:
-    """c * v, with 0 where c == 0 even if v is infinite."""
-    xp = namespace(c, v)
-    zero = c == 0
-    return xp.where(zero, xp.zeros_like(c), c * xp.where(zero, xp.zeros_like(v), v))
+def _logit_terms(xp: Any, x: Array, y: Array) -> tuple[Array, Array]:
+    """The two terms of binary cross-entropy on logits: y softplus(-x) and (1 - y) softplus(x).
+
+    Each is 0 where its coefficient is 0, so an infinite logit with the matching hard label
+    gives 0 (not 0 * inf = nan), as 0 * log 0 = 0 does for probabilities.
+    """
+    softplus_neg, softplus_pos = _softplus_pair(xp, x)
+    return _times_nonzero(xp, y, softplus_neg), _times_nonzero(xp, 1 - y, softplus_pos)
 
 
-def _safe_ratio(c: Array, d: Array) -> Array:
+def _logit_slopes(xp: Any, x: Array, y: Array) -> tuple[Array, Array]:
+    """The derivatives of :func:`_logit_terms` in x: -y sigmoid(-x) and (1 - y) sigmoid(x)."""
+    sigmoid_pos, sigmoid_neg = _sigmoid_pair(xp, x)
+    return -(y * sigmoid_neg), (1 - y) * sigmoid_pos
+
+
+def _safe_ratio(xp: Any, c: Array, d: Array) -> Array:
     """c / d, with 0 where c == 0 (the limit of the terms of BCE's gradient at 0 * inf)."""
-    xp = namespace(c, d)
     zero = c == 0
     return xp.where(zero, xp.zeros_like(c), c / xp.where(zero, xp.ones_like(d), d))
-
-
-# --- log_sigmoid --------------------------------------------------------------------------------
-
-
-def log_sigmoid(input: Array) -> Array:
-    r"""Elementwise logarithm of the logistic sigmoid, without overflow or underflow.
-
-    .. math::
-        \log \sigma(x) = \log \frac{1}{1 + e^{-x}} = \min(x, 0) - \log\left(1 + e^{-|x|}\right)
-
-    Parameters
-    ----------
-    input : array
-        Real floating array of logits, any shape (the empty array gives an empty result).
-
-    Returns
-    -------
-    array
-        :math:`\log\sigma(x)` elementwise, same type, shape, dtype and device as ``input``.
-
-    Raises
-    ------
-    TypeError
-        If ``input`` is not a floating NumPy array or torch tensor.
-
-    Notes
-    -----
-    The naive ``log(1 / (1 + exp(-x)))`` overflows in ``exp`` for large negative ``x``
-    (giving ``-inf`` instead of about ``x``) and rounds ``sigmoid(x)`` to 1 for large positive
-    ``x`` (giving 0 instead of about :math:`-e^{-x}`). The form above takes ``exp`` only of
-    :math:`-|x| \le 0`, and ``log1p`` keeps :math:`\log(1 + t) \approx t` exact for tiny ``t``.
-    It is ``torch.nn.functional.logsigmoid``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> print(f"{float(log_sigmoid(np.array(-1000.0))):.6f}")
-    -1000.000000
-    """
-    float_input(input, "input")
-    return _math.log_sigmoid(input)
-
-
-def log_sigmoid_grad(input: Array, *, grad_output: Array | None = None) -> Array:
-    r"""Gradient of ``sum(log_sigmoid(input))`` with respect to ``input``: :math:`\sigma(-x)`.
-
-    .. math::
-        \frac{d}{dx} \log \sigma(x) = 1 - \sigma(x) = \sigma(-x)
-
-    Parameters
-    ----------
-    input : array
-        Real floating array of logits.
-    grad_output : array, optional
-        The upstream gradient, of ``input``'s shape and dtype; the result is its
-        vector-Jacobian product ``grad_output * sigmoid(-input)``. Default: 1.
-
-    Returns
-    -------
-    array
-        :math:`\sigma(-x)` elementwise, same type, shape, dtype and device as ``input``.
-
-    Notes
-    -----
-    With :math:`\sigma(x) = 1 / (1 + e^{-x})`, the chain rule gives
-    :math:`\frac{d}{dx}\log\sigma(x) = \sigma'(x) / \sigma(x)` and
-    :math:`\sigma'(x) = e^{-x} / (1 + e^{-x})^2 = \sigma(x)\,(1 - \sigma(x))`, so the
-    derivative is :math:`1 - \sigma(x) = e^{-x}/(1 + e^{-x}) = \sigma(-x)`. It is computed as
-    :math:`\sigma(-x)` directly (not as ``1 - sigmoid(x)``, which rounds to 0 for large ``x``).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> print(f"{float(log_sigmoid_grad(np.array(0.0))):.6f}")
-    0.500000
-    """
-    xp = float_input(input, "input")
-    g = _sigmoid(-input)
-    if grad_output is None:
-        return g
-    return check_grad_output(xp, grad_output, tuple(input.shape), input) * g
 
 
 # --- binary_cross_entropy (probabilities) -------------------------------------------------------
@@ -248,6 +152,12 @@ def binary_cross_entropy(
         broadcast to ``input``, or (``validate=True``) probabilities or targets outside [0, 1]
         or a negative weight.
 
+    See Also
+    --------
+    binary_cross_entropy_grad : Its hand-derived gradient.
+    binary_cross_entropy_with_logits : The same loss on logits, exact where p rounds to 0 or 1.
+    04_binary_cross_entropy.ipynb : The notebook that derives it.
+
     Notes
     -----
     **Derivation.** A Bernoulli variable that is 1 with probability :math:`p` has likelihood
@@ -269,6 +179,11 @@ def binary_cross_entropy(
     :func:`binary_cross_entropy_with_logits` on logits: it is exact where the probability
     itself would round to 0 or 1.
 
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.binary_cross_entropy``; ``binary_cross_entropy`` and
+       its backward in ``aten/src/ATen/native/Loss.cpp`` (the -100 clamp and the 1e-12 floor).
+
     Examples
     --------
     >>> import numpy as np
@@ -276,11 +191,12 @@ def binary_cross_entropy(
     >>> print(f"{float(binary_cross_entropy(p, y)):.6f}")
     0.279777
     """
-    target, weight, _ = _prepare(input, target, weight, None, reduction, validate, True)
-    loss = -(_math.xlogy(target, input) + _math.xlog1py(1 - target, -input))
+    xp = _check(input, target, weight, None, reduction, validate, None, probabilities=True)
+    with quiet(input):
+        loss = -(_xlogy(xp, target, input) + _xlog1py(xp, 1 - target, -input))
     if weight is not None:
         loss = loss * weight
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, xp=xp)
 
 
 def binary_cross_entropy_grad(
@@ -314,6 +230,11 @@ def binary_cross_entropy_grad(
     array
         The gradient, shaped like ``input``, same type, dtype and device.
 
+    See Also
+    --------
+    binary_cross_entropy : The loss.
+    04_binary_cross_entropy.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Differentiate each term: :math:`\frac{d}{dp}\, y \log p = y/p` and
@@ -331,6 +252,11 @@ def binary_cross_entropy_grad(
     :math:`10^{-12} \lesssim p \lesssim 1 - 10^{-12}`, too small by up to a factor of
     :math:`10^{-12}/(p(1-p))` outside.
 
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.binary_cross_entropy``; ``binary_cross_entropy`` and
+       its backward in ``aten/src/ATen/native/Loss.cpp`` (the -100 clamp and the 1e-12 floor).
+
     Examples
     --------
     >>> import numpy as np
@@ -338,11 +264,12 @@ def binary_cross_entropy_grad(
     >>> print(f"{float(g[0]):.6f}")
     -4.000000
     """
-    target, weight, _ = _prepare(input, target, weight, None, reduction, validate, True)
-    grad = _safe_ratio(1 - target, 1 - input) - _safe_ratio(target, input)
+    xp = _check(input, target, weight, None, reduction, validate, grad_output, probabilities=True)
+    with quiet(input):  # 1 / 0 = inf where p = 0 < y: the derivative there
+        grad = _safe_ratio(xp, 1 - target, 1 - input) - _safe_ratio(xp, target, input)
     if weight is not None:
         grad = grad * weight
-    return grad * reduce_grad(input.shape, reduction, grad_output, like=input)
+    return grad * reduce_grad(input.shape, reduction, grad_output, like=input, xp=xp)
 
 
 # --- binary_cross_entropy_with_logits -----------------------------------------------------------
@@ -401,6 +328,12 @@ def binary_cross_entropy_with_logits(
         broadcast to ``input`` (for example a ``pos_weight`` of the wrong length), or
         (``validate=True``) targets outside [0, 1] or negative weights.
 
+    See Also
+    --------
+    binary_cross_entropy_with_logits_grad : Its hand-derived gradient.
+    binary_cross_entropy : The same loss on probabilities.
+    04_binary_cross_entropy.ipynb : The notebook that derives it.
+
     Notes
     -----
     **Why logits.** With :math:`p = \sigma(x)`, :math:`\log p = \log\sigma(x) =
@@ -423,6 +356,11 @@ def binary_cross_entropy_with_logits(
     :math:`c > 1` raises recall (PyTorch's example: 300 negatives and 100 positives of a class
     suggest :math:`c = 3`).
 
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.binary_cross_entropy_with_logits``;
+       ``binary_cross_entropy_with_logits`` in ``aten/src/ATen/native/Loss.cpp``.
+
     Examples
     --------
     >>> import numpy as np
@@ -430,19 +368,15 @@ def binary_cross_entropy_with_logits(
     >>> print(f"{float(binary_cross_entropy_with_logits(x, y)):.6f}")
     0.304756
     """
-    target, weight, pos_weight = _prepare(
-        input, target, weight, pos_weight, reduction, validate, False
-    )
-    # Each term is 0 where its coefficient is 0, so an infinite logit with the matching hard
-    # label gives 0 (not 0 * inf = nan), as 0 * log 0 = 0 does for probabilities.
-    softplus_neg, softplus_pos = _softplus_pair(input)
-    positive = _times_nonzero(target, softplus_neg)
-    if pos_weight is not None:
-        positive = pos_weight * positive
-    loss = positive + _times_nonzero(1 - target, softplus_pos)
-    if weight is not None:
-        loss = loss * weight
-    return reduce(loss, reduction)
+    xp = _check(input, target, weight, pos_weight, reduction, validate, None, probabilities=False)
+    with quiet(input):
+        positive, negative = _logit_terms(xp, input, target)  # y softplus(-x), (1-y) softplus(x)
+        if pos_weight is not None:
+            positive = pos_weight * positive
+        loss = positive + negative
+        if weight is not None:
+            loss = loss * weight
+        return reduce(loss, reduction, xp=xp)
 
 
 def binary_cross_entropy_with_logits_grad(
@@ -477,6 +411,11 @@ def binary_cross_entropy_with_logits_grad(
     array
         The gradient, shaped like ``input``, same type, dtype and device.
 
+    See Also
+    --------
+    binary_cross_entropy_with_logits : The loss.
+    04_binary_cross_entropy.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     :math:`\frac{d}{dx}\mathrm{softplus}(x) = \frac{e^{x}}{1 + e^{x}} = \sigma(x)`, and by the
@@ -496,6 +435,11 @@ def binary_cross_entropy_with_logits_grad(
     y = 1`: :math:`-\sigma(-40) \approx -4.25 \times 10^{-18}`) is not rounded to 0 as
     ``sigmoid(x) - y`` would be.
 
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.binary_cross_entropy_with_logits``;
+       ``binary_cross_entropy_with_logits`` in ``aten/src/ATen/native/Loss.cpp``.
+
     Examples
     --------
     >>> import numpy as np
@@ -504,13 +448,12 @@ def binary_cross_entropy_with_logits_grad(
     >>> print(f"{float(g[0]):.6f}")
     -0.500000
     """
-    target, weight, pos_weight = _prepare(
-        input, target, weight, pos_weight, reduction, validate, False
-    )
-    positive = target * _sigmoid(-input)
+    xp = _check(input, target, weight, pos_weight, reduction, validate, grad_output,
+                probabilities=False)
+    positive, negative = _logit_slopes(xp, input, target)  # -y sigmoid(-x), (1-y) sigmoid(x)
     if pos_weight is not None:
         positive = pos_weight * positive
-    grad = (1 - target) * _sigmoid(input) - positive
+    grad = positive + negative
     if weight is not None:
         grad = grad * weight
-    return grad * reduce_grad(input.shape, reduction, grad_output, like=input)
+    return grad * reduce_grad(input.shape, reduction, grad_output, like=input, xp=xp)

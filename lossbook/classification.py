@@ -1,8 +1,9 @@
-"""Multi-class classification: log-sum-exp, softmax, log-softmax, cross-entropy and NLL.
+"""Multi-class classification: cross-entropy and negative log-likelihood.
 
 Every function takes NumPy arrays or torch tensors, follows PyTorch's names, defaults and
 shape conventions (classes on dim 1, or dim 0 for an unbatched input of shape (C,)), and has
-a hand-derived gradient ``<name>_grad`` beside it.
+a hand-derived gradient ``<name>_grad`` beside it. The primitives they stand on (log-sum-exp,
+softmax, log-softmax) are in :mod:`lossbook.primitives`.
 
 Accuracy: the log-sum-exp is split as ``m + log1p(T)``, where ``m`` is the largest logit and
 ``T`` the sum of ``exp(x_j - m)`` over the *other* entries. Then ``log_softmax(x)_c =
@@ -13,30 +14,28 @@ the textbook ``logsumexp(x) - x_y`` (and PyTorch) return 0.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-from typing import Any
+from typing import Any, NamedTuple
 
-from lossbook import _math
-from lossbook._array import Array, device, float_input, namespace
+from lossbook._array import Array, check_float, class_mask, namespace, quiet
 from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
+    check_class_dim,
     check_class_indices,
+    check_class_weights,
     check_distribution,
+    check_index_target,
     check_non_empty,
+    check_non_negative_values,
+    check_option,
     shape_str,
 )
+from lossbook.primitives import _log_softmax, _softmax
 
 __all__ = [
     "cross_entropy",
     "cross_entropy_grad",
-    "log_softmax",
-    "log_softmax_grad",
-    "logsumexp",
-    "logsumexp_grad",
     "nll_loss",
     "nll_loss_grad",
-    "softmax",
-    "softmax_grad",
 ]
 
 
@@ -45,115 +44,42 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 
-def _check_dim(x: Array, dim: int) -> int:
-    """Normalise ``dim`` to a non-negative axis of ``x``, or raise a ValueError naming it."""
-    if isinstance(dim, bool) or not isinstance(dim, Integral):
-        raise TypeError(f"dim must be an int; got {type(dim).__name__}")
-    if x.ndim == 0:
-        raise ValueError("input must have at least one dimension to reduce over; got shape ()")
-    if not -x.ndim <= dim < x.ndim:
-        raise ValueError(
-            f"dim must be within [{-x.ndim}, {x.ndim}) for input of shape {shape_str(x)}; got {dim}"
-        )
-    return int(dim) % x.ndim
+class _Checked(NamedTuple):
+    """What the checks of cross_entropy and nll_loss hand to the loss and its gradient."""
+
+    xp: Any
+    dim: int  # the class dim
+    weight: Array | None  # one weight per class, shaped to broadcast on dim
+    num_classes: int
+    probabilities: bool  # a floating target of class probabilities (else class indices)
+    ignore_index: int
+    label_smoothing: float
 
 
-def _grad_output(g: Array | None, like: Array, shape: tuple[int, ...], name: str) -> Array:
-    xp = namespace(like)
-    if g is None:
-        return xp.ones(shape, dtype=like.dtype, device=device(like))
-    float_input(g, name)
-    namespace(like, g)
-    if tuple(g.shape) != tuple(shape):
-        raise ValueError(
-            f"{name} must have the output's shape {tuple(shape)}; got {shape_str(g)}"
-        )
-    return g
-
-
-def _class_dim(input: Array) -> int:
-    if input.ndim == 0:
-        raise ValueError(
-            "input must have shape (C,), (N, C) or (N, C, d1, ..., dK) with the classes on "
-            "dim 1 (dim 0 if unbatched); got shape ()"
-        )
-    return 0 if input.ndim == 1 else 1
-
-
-def _check_index_target(input: Array, target: Array, cd: int) -> None:
-    expected = tuple(int(d) for i, d in enumerate(input.shape) if i != cd)
-    if tuple(int(d) for d in target.shape) != expected:
-        raise ValueError(
-            f"target of class indices must have shape {expected} for input of shape "
-            f"{shape_str(input)} (the input's shape without the class dim {cd}); "
-            f"got {shape_str(target)}"
-        )
-
-
-def _check_weight(weight: Array | None, input: Array, cd: int) -> Array | None:
-    """Validate ``weight`` (one value per class) and return it reshaped to broadcast on ``cd``."""
-    if weight is None:
-        return None
-    xp = namespace(input, weight)
-    if not xp.isdtype(weight.dtype, "real floating"):
-        raise TypeError(
-            "weight must have a real floating dtype (float16/32/64), got "
-            f"{str(weight.dtype).removeprefix('torch.')}"
-        )
-    n = int(input.shape[cd])
-    if tuple(weight.shape) != (n,):
-        raise ValueError(
-            f"weight must have shape ({n},), one value per class of input {shape_str(input)}; "
-            f"got {shape_str(weight)}"
-        )
-    shape = [1] * input.ndim
-    shape[cd] = n
-    return xp.reshape(xp.astype(weight, input.dtype), tuple(shape))
-
-
-def _check_ignore_index(ignore_index: int) -> None:
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, Integral):
-        raise TypeError(f"ignore_index must be an int; got {type(ignore_index).__name__}")
-
-
-def _check_label_smoothing(label_smoothing: float) -> float:
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, Real):
-        raise TypeError(
-            f"label_smoothing must be a real number; got {type(label_smoothing).__name__}"
-        )
-    if not 0.0 <= float(label_smoothing) <= 1.0:  # NaN fails too
-        raise ValueError(f"label_smoothing must be within [0, 1]; got {label_smoothing!r}")
-    return float(label_smoothing)
-
-
-def _index_mask(input: Array, target: Array, cd: int, ignore_index: int) -> tuple[Array, Array]:
-    """(selected, valid): ``selected[..., c, ...]`` is True where c is a non-ignored target."""
-    xp = namespace(input)
-    n = input.shape[cd]
-    shape = [1] * input.ndim
-    shape[cd] = n
-    classes = xp.reshape(xp.arange(n, dtype=target.dtype, device=device(target)), tuple(shape))
-    valid = target != ignore_index
-    t = xp.expand_dims(target, axis=cd)
-    selected = xp.logical_and(t == classes, xp.expand_dims(valid, axis=cd))
-    return selected, valid
-
-
-def _prepare(
-    input: Array, target: Array, weight: Array | None, ignore_index: int, reduction: str,
-    label_smoothing: float, validate: bool, *, allow_probabilities: bool,
-) -> dict[str, Any]:
-    """All checks of cross_entropy / nll_loss; returns what both the loss and its grad need."""
-    xp = float_input(input, "input")
+def _check(
+    input: Array, target: Array, weight: Array | None, ignore_index: Any, reduction: str,
+    label_smoothing: Any, validate: Any, grad_output: Array | None, *, allow_probabilities: bool,
+) -> _Checked:
+    """All checks of cross_entropy / nll_loss and their gradients."""
+    xp = namespace(input=input, target=target, weight=weight, grad_output=grad_output)
+    check_float(xp, input, "input")
     check_reduction(reduction)
-    cd = _class_dim(input)
-    namespace(input, target)
+    cd = check_class_dim(input)
     check_non_empty(input)
-    _check_ignore_index(ignore_index)
-    label_smoothing = _check_label_smoothing(label_smoothing)
-    wb = _check_weight(weight, input, cd)
+    ignore_index = check_option(ignore_index, "ignore_index", int)
+    label_smoothing = check_option(label_smoothing, "label_smoothing", float)
+    if not 0.0 <= label_smoothing <= 1.0:  # NaN fails too
+        raise ValueError(f"label_smoothing must be within [0, 1]; got {label_smoothing!r}")
+    validate = check_option(validate, "validate", bool)
+    wb = None
+    if weight is not None:
+        wb = check_class_weights(xp, weight, input, cd, "weight")
+        if validate:
+            check_non_negative_values(xp, weight, "weight")
     n_classes = int(input.shape[cd])
-    if xp.isdtype(target.dtype, "real floating") and allow_probabilities:
+    probabilities = allow_probabilities and xp.isdtype(target.dtype, "real floating")
+    if probabilities:
+        check_float(xp, target, "target", like=input)
         if tuple(target.shape) != tuple(input.shape):
             raise ValueError(
                 f"target must have shape {_shape_without(input, cd)} (class indices, an integer "
@@ -166,21 +92,14 @@ def _prepare(
                 f"got ignore_index={ignore_index}"
             )
         if validate:
-            check_distribution(target, axis=cd, name="target")
-        kind = "probabilities"
+            check_distribution(xp, target, cd, "target")
     else:
-        if not xp.isdtype(target.dtype, "integral"):
-            what = "integer class indices" + (
-                " or floating class probabilities" if allow_probabilities else ""
-            )
-            raise TypeError(
-                f"target must hold {what}; got dtype {str(target.dtype).removeprefix('torch.')}"
-            )
-        _check_index_target(input, target, cd)
+        what = "integer class indices" + (
+            " or floating class probabilities" if allow_probabilities else "")
+        check_index_target(xp, input, target, cd, what)
         if validate:
-            check_class_indices(target, n_classes, ignore_index)
-        kind = "indices"
-    return {"xp": xp, "cd": cd, "wb": wb, "C": n_classes, "kind": kind, "ls": label_smoothing}
+            check_class_indices(xp, target, n_classes, ignore_index)
+    return _Checked(xp, cd, wb, n_classes, probabilities, ignore_index, label_smoothing)
 
 
 def _shape_without(input: Array, cd: int) -> tuple[int, ...]:
@@ -188,277 +107,32 @@ def _shape_without(input: Array, cd: int) -> tuple[int, ...]:
     return tuple(int(d) for i, d in enumerate(input.shape) if i != cd)
 
 
-def _target_weights(p: dict[str, Any], input: Array, target: Array, ignore_index: int):
-    """For index targets: the mask of selected classes, the valid mask and each element's w_y."""
-    xp = p["xp"]
-    cd = p["cd"]
-    selected, valid = _index_mask(input, target, cd, ignore_index)
-    if p["wb"] is None:
-        w_y = xp.astype(valid, input.dtype)
-    else:
-        w_y = xp.sum(xp.where(selected, p["wb"], xp.zeros_like(input)), axis=cd)
-    return selected, valid, w_y
+def _weighted_target(c: _Checked, input: Array, target: Array) -> tuple[Array, Array | None]:
+    """The weighted target distribution ``w_c q_c`` (input's shape) and the mean's denominator.
 
-
-
-
-# --------------------------------------------------------------------------------------------
-# log-sum-exp, softmax, log-softmax
-# --------------------------------------------------------------------------------------------
-
-
-def logsumexp(input: Array, *, dim: int = -1, keepdim: bool = False) -> Array:
-    r"""Log of the sum of exponentials along ``dim``, without overflow or loss of tiny values.
-
-    .. math::
-        \operatorname{LSE}(x) = \log \sum_j e^{x_j} = m + \log\Bigl(1 + \sum_{j \ne k} e^{x_j - m}\Bigr),
-        \qquad k = \arg\max_j x_j,\ m = x_k
-
-    Parameters
-    ----------
-    input : array
-        Real floating values, at least one dimension, not empty.
-    dim : int
-        The dimension to reduce (PyTorch's name; ``torch.logsumexp`` has no default, lossbook
-        uses the last dimension).
-    keepdim : bool
-        Keep the reduced dimension with size 1.
-
-    Returns
-    -------
-    array
-        Same type, dtype and device as ``input``; ``dim`` removed unless ``keepdim``.
-
-    Notes
-    -----
-    Shifting by the maximum makes the largest exponential exactly 1, so nothing overflows
-    (``exp(1000)`` is ``inf`` in float64). Writing the sum as ``1 + T`` and taking
-    ``log1p(T)`` keeps the answer accurate when ``T`` is tiny: ``logsumexp([0, -40])`` is
-    4.248e-18, where ``log(1 + T)`` rounds to 0. All ``-inf`` gives ``-inf``, as in PyTorch.
-    The gradient is ``softmax(input)`` (see :func:`logsumexp_grad`).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> print(f"{float(logsumexp(np.array([1000.0, 1000.0]))):.6f}")
-    1000.693147
+    ``q`` is the one-hot vector of the class index (0 for an ignored element), or the given
+    probabilities, mixed with the uniform distribution by ``label_smoothing``. The denominator
+    is the total weight of the non-ignored index targets, or None (the number of losses) for
+    probability targets, as in PyTorch.
     """
-    float_input(input, "input")
-    axis = _check_dim(input, dim)
-    check_non_empty(input)
-    xp = namespace(input)
-    m, log1p_t = _math.logsumexp_parts(input, axis)
-    out = m + log1p_t
-    return out if keepdim else xp.squeeze(out, axis=axis)
+    xp, eps, n = c.xp, c.label_smoothing, c.num_classes
+    w = xp.ones_like(input) if c.weight is None else c.weight * xp.ones_like(input)
+    if c.probabilities:
+        q = target if eps == 0 else target * (1 - eps) + eps / n
+        return q * w, None
+    selected, valid = class_mask(xp, target, n, c.dim, c.ignore_index)
+    zero = xp.zeros_like(input)
+    wq = xp.where(selected, (1 - eps) * w, zero)
+    if eps > 0:
+        wq = wq + xp.where(xp.expand_dims(valid, axis=c.dim), (eps / n) * w, zero)
+    w_y = xp.sum(xp.where(selected, w, zero), axis=c.dim)
+    return wq, xp.sum(w_y)
 
 
-def logsumexp_grad(
-    input: Array, *, dim: int = -1, keepdim: bool = False, grad_output: Array | None = None
-) -> Array:
-    r"""Gradient of :func:`logsumexp` (of its sum, or its vector-Jacobian product with ``grad_output``).
-
-    .. math::
-        \frac{\partial}{\partial x_i} \log \sum_j e^{x_j} = \frac{e^{x_i}}{\sum_j e^{x_j}}
-        = \operatorname{softmax}(x)_i
-
-    Parameters
-    ----------
-    input : array
-        As for :func:`logsumexp`.
-    dim, keepdim : int, bool
-        As for :func:`logsumexp`.
-    grad_output : array, optional
-        Upstream gradient with the output's shape; default ones (the gradient of the sum).
-
-    Returns
-    -------
-    array
-        ``grad_output * softmax(input)``, shape of ``input``.
-
-    Notes
-    -----
-    By the chain rule, d/dx_i log(S) = (1/S) dS/dx_i = e^{x_i}/S with S = sum_j e^{x_j}.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> print(f"{float(logsumexp_grad(np.array([0.0, 0.0]))[0]):.6f}")
-    0.500000
-    """
-    float_input(input, "input")
-    axis = _check_dim(input, dim)
-    check_non_empty(input)
-    xp = namespace(input)
-    shape = list(input.shape)
-    shape[axis] = 1
-    out_shape = tuple(shape) if keepdim else tuple(d for i, d in enumerate(shape) if i != axis)
-    g = _grad_output(grad_output, input, out_shape, "grad_output")
-    if not keepdim:
-        g = xp.expand_dims(g, axis=axis)
-    return g * _math.softmax(input, axis=axis)
-
-
-def softmax(input: Array, *, dim: int = -1) -> Array:
-    r"""Softmax along ``dim``: positive values that sum to 1.
-
-    .. math::
-        \operatorname{softmax}(x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}}
-        = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}}, \qquad m = \max_j x_j
-
-    Parameters
-    ----------
-    input : array
-        Real floating logits, at least one dimension, not empty.
-    dim : int
-        The dimension that sums to 1. PyTorch's ``dim=None`` (an implicit, deprecated choice)
-        is not offered: lossbook defaults to the last dimension.
-
-    Returns
-    -------
-    array
-        Same shape, type, dtype and device as ``input``.
-
-    Notes
-    -----
-    Computed as ``lossbook._math.softmax``: shifted by the maximum, so no ``exp`` overflows
-    and each entry is accurate to a few ulps relative to itself (a quotient of two accurate
-    positive numbers). It is invariant to adding a constant to every logit.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> print(f"{float(softmax(np.array([1000.0, 0.0]))[1]):.6e}")
-    0.000000e+00
-    """
-    float_input(input, "input")
-    axis = _check_dim(input, dim)
-    check_non_empty(input)
-    return _math.softmax(input, axis=axis)
-
-
-def softmax_grad(input: Array, *, dim: int = -1, grad_output: Array | None = None) -> Array:
-    r"""Vector-Jacobian product of :func:`softmax` (by default of the sum of its outputs, = 0).
-
-    .. math::
-        \frac{\partial s_j}{\partial x_i} = s_j(\delta_{ij} - s_i), \qquad
-        \Bigl(g^\top \frac{\partial s}{\partial x}\Bigr)_i = s_i\Bigl(g_i - \sum_j g_j s_j\Bigr)
-
-    Parameters
-    ----------
-    input : array
-        As for :func:`softmax`.
-    dim : int
-        As for :func:`softmax`.
-    grad_output : array, optional
-        Upstream gradient, shape of ``input``; default ones. With ones the result is 0 up to
-        rounding, because the outputs always sum to 1.
-
-    Returns
-    -------
-    array
-        Shape of ``input``.
-
-    Notes
-    -----
-    With s_j = e^{x_j}/S: for i = j the quotient rule gives (e^{x_j} S - e^{x_j} e^{x_j})/S^2
-    = s_j - s_j^2; for i != j, -e^{x_j} e^{x_i}/S^2 = -s_j s_i. Summing g_j times these over j
-    gives s_i g_i - s_i sum_j g_j s_j.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> g = softmax_grad(np.array([0.0, 0.0]), grad_output=np.array([1.0, 0.0]))
-    >>> print(f"{float(g[0]):.6f}")
-    0.250000
-    """
-    float_input(input, "input")
-    axis = _check_dim(input, dim)
-    check_non_empty(input)
-    xp = namespace(input)
-    g = _grad_output(grad_output, input, tuple(input.shape), "grad_output")
-    s = _math.softmax(input, axis=axis)
-    return s * (g - xp.sum(g * s, axis=axis, keepdims=True))
-
-
-def log_softmax(input: Array, *, dim: int = -1) -> Array:
-    r"""Log of the softmax along ``dim``, accurate also where it is tiny or hugely negative.
-
-    .. math::
-        \log \operatorname{softmax}(x)_i = x_i - \log \sum_j e^{x_j}
-        = (x_i - m) - \log\Bigl(1 + \sum_{j \ne k} e^{x_j - m}\Bigr),
-        \qquad k = \arg\max_j x_j,\ m = x_k
-
-    Parameters
-    ----------
-    input : array
-        Real floating logits, at least one dimension, not empty.
-    dim : int
-        The class dimension (lossbook defaults to the last; PyTorch's implicit ``dim=None``
-        is deprecated there).
-
-    Returns
-    -------
-    array
-        Same shape, type, dtype and device as ``input``; every entry <= 0.
-
-    Notes
-    -----
-    ``log(softmax(x))`` gives ``-inf`` where softmax underflows to 0 (logit gap above ~745 in
-    float64); this form does not. Both terms are <= 0, so their sum never cancels, and the
-    ``log1p`` keeps values near 0 accurate: ``log_softmax([40, 0])[0]`` is -4.248e-18, where
-    ``x - logsumexp(x)`` (and ``torch.log_softmax``) give 0. This is why
-    :func:`cross_entropy` can return a tiny loss with full relative accuracy.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> print(f"{float(log_softmax(np.array([1000.0, 0.0]))[1]):.6f}")
-    -1000.000000
-    """
-    float_input(input, "input")
-    axis = _check_dim(input, dim)
-    check_non_empty(input)
-    return _math.log_softmax(input, axis)
-
-
-def log_softmax_grad(input: Array, *, dim: int = -1, grad_output: Array | None = None) -> Array:
-    r"""Vector-Jacobian product of :func:`log_softmax` (by default of the sum of its outputs).
-
-    .. math::
-        \frac{\partial \log s_j}{\partial x_i} = \delta_{ij} - s_i, \qquad
-        \Bigl(g^\top \frac{\partial \log s}{\partial x}\Bigr)_i = g_i - s_i \sum_j g_j
-
-    Parameters
-    ----------
-    input : array
-        As for :func:`log_softmax`.
-    dim : int
-        As for :func:`log_softmax`.
-    grad_output : array, optional
-        Upstream gradient, shape of ``input``; default ones (then the result is 1 - C s_i).
-
-    Returns
-    -------
-    array
-        Shape of ``input``.
-
-    Notes
-    -----
-    log s_j = x_j - LSE(x), and d LSE / d x_i = s_i (see :func:`logsumexp_grad`).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> print(f"{float(log_softmax_grad(np.array([0.0, 0.0]))[0]):.6f}")
-    0.000000
-    """
-    float_input(input, "input")
-    axis = _check_dim(input, dim)
-    check_non_empty(input)
-    xp = namespace(input)
-    g = _grad_output(grad_output, input, tuple(input.shape), "grad_output")
-    s = _math.softmax(input, axis=axis)
-    return g - s * xp.sum(g, axis=axis, keepdims=True)
+def _minus_sum_xlogy(xp: Any, wq: Array, logp: Array, dim: int) -> Array:
+    """-sum_c wq_c logp_c along dim, with 0 where wq_c = 0 (0 log 0 = 0, no 0 * -inf)."""
+    terms = xp.where(wq == 0, xp.zeros_like(logp), wq * logp)
+    return 0.0 - xp.sum(terms, axis=dim)  # 0 - 0 = +0.0 for an ignored element
 
 
 # --------------------------------------------------------------------------------------------
@@ -516,6 +190,12 @@ def cross_entropy(
         0-d for "mean" and "sum", else the target's shape without the class dim; the input's
         type, dtype and device.
 
+    See Also
+    --------
+    cross_entropy_grad : Its hand-derived gradient.
+    nll_loss : The same loss on log-probabilities.
+    02_cross_entropy.ipynb : The notebook that derives it.
+
     Notes
     -----
     Identical to ``torch.nn.functional.cross_entropy`` in every option, including PyTorch's
@@ -541,6 +221,13 @@ def cross_entropy(
     (integers are indices, floats are probabilities) and refuses empty input (PyTorch returns
     NaN for "mean"). The gradient is :func:`cross_entropy_grad`.
 
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.cross_entropy``;
+       ``cross_entropy_loss_label_smoothing`` in ``aten/src/ATen/native/LossNLL.cpp``.
+    .. [2] C. Szegedy et al., "Rethinking the Inception Architecture for Computer Vision", CVPR
+       2016, arXiv:1512.00567 (label smoothing).
+
     Examples
     --------
     >>> import numpy as np
@@ -549,25 +236,12 @@ def cross_entropy(
     >>> print(f"{float(loss):.6f}")
     0.896378
     """
-    p = _prepare(input, target, weight, ignore_index, reduction, label_smoothing, validate,
-                 allow_probabilities=True)
-    xp, cd, wb, n_classes, eps = p["xp"], p["cd"], p["wb"], p["C"], p["ls"]
-    logp = _math.log_softmax(input, cd)
-    zero = xp.zeros_like(input)
-    if p["kind"] == "probabilities":
-        q = target if eps == 0 else target * (1 - eps) + eps / n_classes
-        q = xp.astype(q, input.dtype)
-        wq = q if wb is None else q * wb
-        terms = -wq * xp.where(wq == 0, zero, logp)  # 0 * log 0 = 0, no 0 * inf
-        return reduce(xp.sum(terms, axis=cd), reduction, xp=xp)
-
-    selected, valid, w_y = _target_weights(p, input, target, ignore_index)
-    neg_logp_w = -logp if wb is None else -logp * wb
-    losses = xp.sum(xp.where(selected, neg_logp_w, zero), axis=cd)
-    if eps > 0:
-        smooth = xp.where(valid, xp.sum(neg_logp_w, axis=cd), xp.zeros_like(losses))
-        losses = (1 - eps) * losses + (eps / n_classes) * smooth
-    return reduce(losses, reduction, denominator=xp.sum(w_y), xp=xp)
+    c = _check(input, target, weight, ignore_index, reduction, label_smoothing, validate, None,
+               allow_probabilities=True)
+    wq, denominator = _weighted_target(c, input, target)
+    with quiet(input):
+        losses = _minus_sum_xlogy(c.xp, wq, _log_softmax(c.xp, input, c.dim), c.dim)
+    return reduce(losses, reduction, denominator=denominator, xp=c.xp)
 
 
 def cross_entropy_grad(
@@ -603,6 +277,11 @@ def cross_entropy_grad(
     array
         Shape of ``input``; zero rows for ignored targets.
 
+    See Also
+    --------
+    cross_entropy : The loss.
+    02_cross_entropy.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Write :math:`\ell = -\sum_c w_c q_c \log s_c` with
@@ -619,6 +298,13 @@ def cross_entropy_grad(
     mixed with :math:`\varepsilon / C`. The mean divides by the same denominator as the
     loss; when every target is ignored the gradient is 0 (there is no term), as in PyTorch.
 
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.cross_entropy``;
+       ``cross_entropy_loss_label_smoothing`` in ``aten/src/ATen/native/LossNLL.cpp``.
+    .. [2] C. Szegedy et al., "Rethinking the Inception Architecture for Computer Vision", CVPR
+       2016, arXiv:1512.00567 (label smoothing).
+
     Examples
     --------
     >>> import numpy as np
@@ -626,27 +312,15 @@ def cross_entropy_grad(
     >>> print(f"{float(g[0, 0]):.6f}")
     -0.500000
     """
-    p = _prepare(input, target, weight, ignore_index, reduction, label_smoothing, validate,
-                 allow_probabilities=True)
-    xp, cd, wb, n_classes, eps = p["xp"], p["cd"], p["wb"], p["C"], p["ls"]
-    s = _math.softmax(input, axis=cd)
-    zero = xp.zeros_like(input)
-    if p["kind"] == "probabilities":
-        q = target if eps == 0 else target * (1 - eps) + eps / n_classes
-        q = xp.astype(q, input.dtype)
-        wq = q if wb is None else q * wb
-        g = s * xp.sum(wq, axis=cd, keepdims=True) - wq
-        return g * reduce_grad(_shape_without(input, cd), reduction, grad_output,
-                               like=input, expand=cd, xp=xp)
-
-    selected, valid, w_y = _target_weights(p, input, target, ignore_index)
-    w = xp.ones_like(input) if wb is None else wb * xp.ones_like(input)
-    wq = xp.where(selected, (1 - eps) * w, zero)
-    if eps > 0:
-        wq = wq + xp.where(xp.expand_dims(valid, axis=cd), (eps / n_classes) * w, zero)
-    g = s * xp.sum(wq, axis=cd, keepdims=True) - wq
-    return g * reduce_grad(tuple(target.shape), reduction, grad_output, like=input,
-                           denominator=xp.sum(w_y), expand=cd, xp=xp)
+    c = _check(input, target, weight, ignore_index, reduction, label_smoothing, validate,
+               grad_output, allow_probabilities=True)
+    xp = c.xp
+    wq, denominator = _weighted_target(c, input, target)
+    with quiet(input):
+        s = _softmax(xp, input, c.dim)
+    g = s * xp.sum(wq, axis=c.dim, keepdims=True) - wq
+    return g * reduce_grad(_shape_without(input, c.dim), reduction, grad_output, like=input,
+                           denominator=denominator, expand=c.dim, xp=xp)
 
 
 def nll_loss(
@@ -686,6 +360,12 @@ def nll_loss(
     array
         0-d for "mean" and "sum", else the target's shape; the input's type, dtype, device.
 
+    See Also
+    --------
+    nll_loss_grad : Its hand-derived gradient.
+    cross_entropy : The same loss on logits.
+    02_cross_entropy.ipynb : The notebook that derives it.
+
     Notes
     -----
     ``nll_loss(log_softmax(x, dim=1), y) == cross_entropy(x, y)``. The input is not
@@ -694,6 +374,11 @@ def nll_loss(
     targets, not by their count, as in PyTorch; all targets ignored gives 0/0 = NaN for
     "mean" (0 for "sum"), as in PyTorch.
 
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.nll_loss``; ``nll_loss`` in
+       ``aten/src/ATen/native/LossNLL.cpp``.
+
     Examples
     --------
     >>> import numpy as np
@@ -701,13 +386,12 @@ def nll_loss(
     >>> print(f"{float(nll_loss(logp, np.array([0, 2]))):.6f}")
     0.289909
     """
-    p = _prepare(input, target, weight, ignore_index, reduction, 0.0, validate,
-                 allow_probabilities=False)
-    xp, cd, wb = p["xp"], p["cd"], p["wb"]
-    selected, _, w_y = _target_weights(p, input, target, ignore_index)
-    neg = -input if wb is None else -input * wb
-    losses = xp.sum(xp.where(selected, neg, xp.zeros_like(input)), axis=cd)
-    return reduce(losses, reduction, denominator=xp.sum(w_y), xp=xp)
+    c = _check(input, target, weight, ignore_index, reduction, 0.0, validate, None,
+               allow_probabilities=False)
+    wq, denominator = _weighted_target(c, input, target)
+    with quiet(input):
+        losses = _minus_sum_xlogy(c.xp, wq, input, c.dim)
+    return reduce(losses, reduction, denominator=denominator, xp=c.xp)
 
 
 def nll_loss_grad(
@@ -741,11 +425,21 @@ def nll_loss_grad(
     array
         Shape of ``input``: :math:`-w_y` at each non-ignored target, 0 elsewhere.
 
+    See Also
+    --------
+    nll_loss : The loss.
+    02_cross_entropy.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     The loss picks one entry per sample and multiplies it by :math:`-w_{y_n}`: a linear
     function whose derivative is that constant at the picked entry and 0 at the others. The
     mean's denominator does not depend on the input. All targets ignored: 0, as PyTorch.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.nll_loss``; ``nll_loss`` in
+       ``aten/src/ATen/native/LossNLL.cpp``.
 
     Examples
     --------
@@ -754,11 +448,9 @@ def nll_loss_grad(
     >>> print(f"{float(g[0, 0]):.6f}")
     -0.500000
     """
-    p = _prepare(input, target, weight, ignore_index, reduction, 0.0, validate,
-                 allow_probabilities=False)
-    xp, cd, wb = p["xp"], p["cd"], p["wb"]
-    selected, _, w_y = _target_weights(p, input, target, ignore_index)
-    w = -xp.ones_like(input) if wb is None else -wb * xp.ones_like(input)
-    g = xp.where(selected, w, xp.zeros_like(input))
-    return g * reduce_grad(tuple(target.shape), reduction, grad_output, like=input,
-                           denominator=xp.sum(w_y), expand=cd, xp=xp)
+    c = _check(input, target, weight, ignore_index, reduction, 0.0, validate, grad_output,
+               allow_probabilities=False)
+    wq, denominator = _weighted_target(c, input, target)
+    minus_wq = 0.0 - wq  # +0.0, not -0.0, away from the targets
+    return minus_wq * reduce_grad(tuple(target.shape), reduction, grad_output, like=input,
+                                  denominator=denominator, expand=c.dim, xp=c.xp)

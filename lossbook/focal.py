@@ -16,19 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from numbers import Real
-from typing import Any
+from typing import Any, NamedTuple
 
-from lossbook._array import Array, device, float_input, namespace
-from lossbook._math import logsumexp_parts
+from lossbook._array import Array, check_float, class_mask, device, namespace, quiet
 from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
+    check_class_dim,
     check_class_indices,
+    check_class_weights,
+    check_index_target,
     check_non_empty,
     check_non_negative,
+    check_option,
     check_probabilities,
     check_same_shape,
-    shape_str,
 )
+from lossbook.primitives import _logsumexp_parts, _sigmoid_pair, _softplus_pair, _times_nonzero
 
 __all__ = ["focal_loss", "focal_loss_grad", "sigmoid_focal_loss", "sigmoid_focal_loss_grad"]
 
@@ -36,66 +39,79 @@ __all__ = ["focal_loss", "focal_loss_grad", "sigmoid_focal_loss", "sigmoid_focal
 # --- sigmoid focal loss (torchvision) ------------------------------------------------------------
 
 
-def _check_scalar_alpha(alpha: Any) -> None:
-    if isinstance(alpha, bool) or not isinstance(alpha, Real):
-        raise TypeError(f"alpha must be a real number in [0, 1] or None; got {type(alpha).__name__}")
-    if not 0 <= alpha <= 1:  # also refuses NaN
-        hint = " (torchvision's alpha=-1 'off' switch is alpha=None here)" if alpha < 0 else ""
+def _check_scalar_alpha(alpha: Any) -> float:
+    a = check_option(alpha, "alpha", float)
+    if not 0 <= a <= 1:  # also refuses NaN
+        hint = " (torchvision's alpha=-1 'off' switch is alpha=None here)" if a < 0 else ""
         raise ValueError(f"alpha must be within [0, 1] or None{hint}; got {alpha!r}")
+    return a
 
 
-def _sigmoid_parts(input: Array, target: Array, gamma: float) -> tuple[Any, ...]:
-    """Cross-entropy, log(1 - p_t), its derivative and the hard-target mask, all in log space."""
-    xp = namespace(input)
+class _SigmoidParts(NamedTuple):
+    """The factors of the sigmoid focal loss of each element, and their derivatives in x."""
+
+    ce: Array  # the binary cross-entropy, t softplus(-x) + (1 - t) softplus(x)
+    log_q: Array  # log(1 - p_t)
+    dlog_q: Array  # d log(1 - p_t) / dx
+    dce: Array  # d ce / dx = sigmoid(x) - t
+
+
+def _sigmoid_parts(xp: Any, input: Array, target: Array) -> _SigmoidParts:
+    """Cross-entropy, log(1 - p_t) and their derivatives, every one continuous in the target."""
     t = target
-    # log sigma(x) and log sigma(-x) as _math.log_sigmoid computes them, min(+-x, 0) -
-    # log1p(exp(-|x|)), sharing the log1p term (|-x| = |x|): the same values for one exp and one
-    # log1p per element instead of three of each (torch.compile does not see abs(-x) = abs(x)).
-    zero = xp.zeros_like(input)
-    tail = xp.log1p(xp.exp(-xp.abs(input)))
-    log_sig_pos = xp.minimum(input, zero) - tail
-    log_sig_neg = xp.minimum(-input, zero) - tail
+    softplus_neg, softplus_pos = _softplus_pair(xp, input)  # -log sigma(x), -log sigma(-x)
+    sig_pos, sig_neg = _sigmoid_pair(xp, input)  # sigma(x), sigma(-x)
     # Binary cross-entropy with logits as a sum of two non-negative terms: no cancellation, so
     # a tiny loss keeps its relative accuracy (torch's (1-t)x + softplus(-x) form rounds it to 0).
-    ce = t * -log_sig_pos + (1 - t) * -log_sig_neg
-    hard = xp.logical_or(t == 0, t == 1)
-    # Hard targets: 1 - p_t = sigmoid(-s) with s = (2t - 1) x, so log(1 - p_t) = log_sigmoid(-s),
-    # finite for every finite logit (it is -1e4 at x = 1e4, never log 0 = -inf). s is exactly x
-    # for t = 1 and -x for t = 0, so log_sigmoid(-s) is log sigma(-x), resp. log sigma(x).
-    positive = t == 1
-    log_q_hard = xp.where(positive, log_sig_neg, log_sig_pos)
-    # Soft targets 0 < t < 1: 1 - p_t = t sigmoid(-x) + (1 - t) sigmoid(x) lies between t and
-    # 1 - t, so it never reaches 0 and its plain log is accurate. The hard entries get t = 1/2
-    # in this branch so that no inf or NaN reaches the gradient through the unused side of where.
-    ts = xp.where(hard, xp.full_like(t, 0.5), t)
-    sig_pos = xp.exp(log_sig_pos)
-    sig_neg = xp.exp(log_sig_neg)
-    q_soft = ts * sig_neg + (1 - ts) * sig_pos
-    log_q = xp.where(hard, log_q_hard, xp.log(q_soft))
-    # d log(1 - p_t) / dx: hard -(2t - 1) p_t with p_t = sigmoid(s); soft (1 - 2t) s(x) s(-x) / q.
-    dlog_q = xp.where(
-        hard,
-        (1 - 2 * t) * xp.where(positive, sig_pos, sig_neg),  # exp(log_sigmoid(s))
-        (1 - 2 * ts) * sig_pos * sig_neg / q_soft,
-    )
+    ce = _times_nonzero(xp, t, softplus_neg) + _times_nonzero(xp, 1 - t, softplus_pos)
+    # 1 - p_t = t sigma(-x) + (1 - t) sigma(x), a sum of two non-negative terms: accurate for
+    # every t in [0, 1], and linear in t, so its derivative in t is the same at t = 1 as at
+    # t = 0.999999. Its plain log is accurate wherever it is a normal number.
+    q = t * sig_neg + (1 - t) * sig_pos
+    normal = q >= xp.finfo(input.dtype).smallest_normal
+    safe_q = xp.where(normal, q, xp.ones_like(q))
+    # Below the normal range (a hard label and |x| beyond ~708 in float64, ~87 in float32) the
+    # log is taken in log space: log(1 - p_t) = log sigma(-s), s = x for t near 1, -x near 0.
+    near_one = t >= 0.5
+    log_q_hard = 0.0 - xp.where(near_one, softplus_pos, softplus_neg)
+    log_q = xp.where(normal, xp.log(safe_q), log_q_hard)
+    # d log(1 - p_t) / dx = (1 - 2t) sigma(x) sigma(-x) / (1 - p_t); in log space -sigma(s) s'
+    dlog_q = xp.where(normal, (1 - 2 * t) * (sig_pos * sig_neg) / safe_q,
+                      xp.where(near_one, 0.0 - sig_pos, sig_neg))
     dce = (1 - t) * sig_pos - t * sig_neg  # = sigmoid(x) - t without cancellation
-    return ce, log_q, dlog_q, dce
+    return _SigmoidParts(ce, log_q, dlog_q, dce)
 
 
-def _sigmoid_checks(input: Array, target: Array, alpha: Any, gamma: float, reduction: str,
-                    validate: bool) -> Any:
-    xp = float_input(input, "input")
-    float_input(target, "target")
-    namespace(input, target)
+def _sigmoid_modulating(xp: Any, parts: _SigmoidParts, gamma: float) -> Array:
+    """(1 - p_t)^gamma as exp(gamma log(1 - p_t)): finite, and finite in autograd, for gamma >= 0."""
+    if gamma == 0:  # an option, not data: no graph break under torch.compile
+        return xp.ones_like(parts.log_q)
+    return xp.exp(gamma * parts.log_q)
+
+
+def _sigmoid_checks(
+    input: Array, target: Array, alpha: Any, gamma: Any, reduction: str, validate: Any,
+    grad_output: Array | None = None,
+) -> tuple[Any, float | None, float]:
+    """The checks of sigmoid_focal_loss and its gradient: the namespace, alpha and gamma."""
+    xp = namespace(input=input, target=target, grad_output=grad_output)
+    check_float(xp, input, "input")
+    check_float(xp, target, "target", like=input)
     check_same_shape(input, target)
     check_non_empty(input)
-    check_non_negative(gamma, "gamma")
-    if alpha is not None:
-        _check_scalar_alpha(alpha)
+    gamma = check_non_negative(gamma, "gamma")
+    alpha = None if alpha is None else _check_scalar_alpha(alpha)
     check_reduction(reduction)
-    if validate:
-        check_probabilities(target, "target")
-    return xp
+    if check_option(validate, "validate", bool):
+        check_probabilities(xp, target, "target")
+    return xp, alpha, gamma
+
+
+def _alpha_weight(alpha: float | None, target: Array) -> Array | float:
+    """alpha_t = alpha t + (1 - alpha)(1 - t): the weight of each element (1 without alpha)."""
+    if alpha is None:
+        return 1.0
+    return alpha * target + (1 - alpha) * (1 - target)
 
 
 def sigmoid_focal_loss(
@@ -140,21 +156,34 @@ def sigmoid_focal_loss(
         The losses (shape of ``input``) or their mean or sum (0-d), with the input's type,
         dtype and device.
 
+    See Also
+    --------
+    sigmoid_focal_loss_grad : Its hand-derived gradient.
+    binary_cross_entropy_with_logits : gamma = 0, alpha = None.
+    06_focal_loss.ipynb : The notebook that derives it.
+
     Notes
     -----
-    torchvision computes ``ce * (1 - p_t) ** gamma`` from ``p = sigmoid(x)``. Here every factor
-    is taken in log space:
+    torchvision computes ``ce * (1 - p_t) ** gamma`` from ``p = sigmoid(x)``. Here no factor
+    is formed by a subtraction:
 
     - the cross-entropy is :math:`t\\,\\mathrm{softplus}(-x) + (1-t)\\,\\mathrm{softplus}(x)`,
       a sum of non-negative terms (no cancellation, so a loss of 1e-20 stays 1e-20);
-    - for a hard target, :math:`1 - p_t = \\sigma(-s)` with :math:`s = (2t - 1)x`, so
-      :math:`(1-p_t)^\\gamma = \\exp(\\gamma \\log\\sigma(-s))` with a finite exponent for every
-      finite logit. Autograd through :math:`(1-p_t)^\\gamma` computed from :math:`p` meets
+    - :math:`1 - p_t = t\\,\\sigma(-x) + (1-t)\\,\\sigma(x)` is a sum of non-negative terms too,
+      accurate for every :math:`t \\in [0, 1]` (torchvision's ``1 - p_t`` rounds to 0 once
+      :math:`p_t` rounds to 1), and linear in :math:`t`: its derivative in the target is
+      :math:`\\sigma(-x) - \\sigma(x)` at a hard label as next to it, torchvision's, so autograd
+      with respect to the target has no jump between :math:`t = 1` and :math:`t = 0.999999`;
+    - :math:`(1-p_t)^\\gamma = \\exp(\\gamma \\log(1 - p_t))`. Autograd through
+      :math:`(1-p_t)^\\gamma` computed from :math:`p` meets
       :math:`\\gamma (1-p_t)^{\\gamma-1} \\cdot 0 = \\infty \\cdot 0` = NaN at :math:`p_t = 1`
-      when :math:`\\gamma < 1`; through :math:`\\exp(\\gamma \\log\\sigma(-s))` it meets only
-      :math:`\\sigma`, which is bounded;
-    - a soft target :math:`0 < t < 1` keeps :math:`1 - p_t` between :math:`t` and :math:`1-t`,
-      so its logarithm is finite and is taken directly.
+      when :math:`\\gamma < 1`; here it meets only :math:`\\sigma`, which is bounded. Where
+      :math:`1 - p_t` is below the normal range (a hard label and :math:`|x|` beyond about 708
+      in float64, 87 in float32) its logarithm is taken in log space,
+      :math:`\\log\\sigma(-s)` with :math:`s = (2t - 1)x`, finite for every finite logit; there
+      the gradient with respect to the target keeps only the cross-entropy's part (the
+      modulating factor's part, of the order of :math:`(1-p_t)^{\\gamma-1}`, is below the
+      range too for :math:`\\gamma \\ge 1`).
 
     The gradient (of the sum for ``reduction="none"``): with :math:`c` the cross-entropy and
     :math:`m = (1 - p_t)^\\gamma`,
@@ -164,14 +193,22 @@ def sigmoid_focal_loss(
         + \\gamma\\, c\\, \\frac{\\partial \\log(1 - p_t)}{\\partial x}\\Bigr),\\qquad
         \\frac{\\partial c}{\\partial x} = \\sigma(x) - t,
 
-    and :math:`\\partial \\log(1-p_t)/\\partial x = -(2t-1)\\,p_t` for a hard target (from
-    :math:`\\log\\sigma(-s)` with :math:`d\\log\\sigma(u)/du = \\sigma(-u)`), or
-    :math:`(1-2t)\\,\\sigma(x)\\sigma(-x) / (1-p_t)` for a soft one. Every factor is bounded, so
-    the gradient is finite at :math:`p_t = 1` for every :math:`\\gamma \\ge 0`; it tends to 0
-    there. :math:`\\sigma(x) - t` is computed as :math:`(1-t)\\sigma(x) - t\\,\\sigma(-x)`.
+    and :math:`\\partial \\log(1-p_t)/\\partial x = (1-2t)\\,\\sigma(x)\\sigma(-x) / (1-p_t)`
+    (in log space :math:`-(2t-1)\\,\\sigma(s)`, from :math:`d\\log\\sigma(u)/du = \\sigma(-u)`).
+    Every factor is bounded, so the gradient is finite at :math:`p_t = 1` for every
+    :math:`\\gamma \\ge 0`; it tends to 0 there. :math:`\\sigma(x) - t` is computed as
+    :math:`(1-t)\\sigma(x) - t\\,\\sigma(-x)`, and :math:`c \\cdot \\partial\\log(1-p_t)/\\partial x`
+    before :math:`\\gamma` multiplies it: :math:`c` grows like :math:`|x|` where the other factor
+    decays like :math:`e^{-|x|}`, so the gradient at :math:`x = 10^{308}` is finite and right.
 
     MONAI's ``FocalLoss(use_softmax=False)`` uses the same log-space factor for hard targets but
     :math:`\\sigma(-x(2t-1))` also for soft ones, which differs from torchvision there.
+
+    References
+    ----------
+    .. [1] T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollár, "Focal Loss for Dense Object
+       Detection", ICCV 2017, arXiv:1708.02002.
+    .. [2] torchvision: ``sigmoid_focal_loss`` in ``torchvision/ops/focal_loss.py``.
 
     Examples
     --------
@@ -180,12 +217,11 @@ def sigmoid_focal_loss(
     >>> print(f"{float(sigmoid_focal_loss(x, t, reduction='mean')):.6f}")
     0.100168
     """
-    xp = _sigmoid_checks(input, target, alpha, gamma, reduction, validate)
-    ce, log_q, _, _ = _sigmoid_parts(input, target, gamma)
-    loss = ce * xp.exp(gamma * log_q)
-    if alpha is not None:
-        loss = (alpha * target + (1 - alpha) * (1 - target)) * loss
-    return reduce(loss, reduction, xp=xp)
+    xp, alpha, gamma = _sigmoid_checks(input, target, alpha, gamma, reduction, validate)
+    with quiet(input):
+        parts = _sigmoid_parts(xp, input, target)
+        loss = _alpha_weight(alpha, target) * (parts.ce * _sigmoid_modulating(xp, parts, gamma))
+        return reduce(loss, reduction, xp=xp)
 
 
 def sigmoid_focal_loss_grad(
@@ -217,9 +253,20 @@ def sigmoid_focal_loss_grad(
     array
         Same shape, type, dtype and device as ``input``; for "none", the gradient of the sum.
 
+    See Also
+    --------
+    sigmoid_focal_loss : The loss.
+    06_focal_loss.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     See :func:`sigmoid_focal_loss` for the derivation; no autograd is used.
+
+    References
+    ----------
+    .. [1] T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollár, "Focal Loss for Dense Object
+       Detection", ICCV 2017, arXiv:1708.02002.
+    .. [2] torchvision: ``sigmoid_focal_loss`` in ``torchvision/ops/focal_loss.py``.
 
     Examples
     --------
@@ -228,76 +275,89 @@ def sigmoid_focal_loss_grad(
     >>> print(f"{float(g[0]):.6f}")
     -0.500000
     """
-    xp = _sigmoid_checks(input, target, alpha, gamma, reduction, validate)
-    ce, log_q, dlog_q, dce = _sigmoid_parts(input, target, gamma)
-    grad = xp.exp(gamma * log_q) * (dce + gamma * ce * dlog_q)
-    if alpha is not None:
-        grad = (alpha * target + (1 - alpha) * (1 - target)) * grad
+    xp, alpha, gamma = _sigmoid_checks(input, target, alpha, gamma, reduction, validate,
+                                       grad_output)
+    with quiet(input):
+        parts = _sigmoid_parts(xp, input, target)
+        # ce * dlog_q first: ce grows like |x| where dlog_q decays like exp(-|x|)
+        slope = parts.dce + gamma * (parts.ce * parts.dlog_q)
+        grad = _alpha_weight(alpha, target) * (_sigmoid_modulating(xp, parts, gamma) * slope)
     return grad * reduce_grad(input.shape, reduction, grad_output, like=input, xp=xp)
 
 
 # --- softmax focal loss ----------------------------------------------------------------------------
 
 
+class _SoftmaxChecked(NamedTuple):
+    """What the checks of focal_loss hand to the loss and its gradient."""
+
+    xp: Any
+    dim: int  # the class dim
+    alpha: float | Array | None  # None, one number, or one weight per class shaped for dim
+    gamma: float
+    ignore_index: int
+
+
 def _softmax_checks(
-    input: Array, target: Array, alpha: Any, gamma: float, ignore_index: int, reduction: str,
-    validate: bool,
-) -> tuple[Any, int, Any]:
-    xp = float_input(input, "input")
-    namespace(input, target)
-    if not xp.isdtype(target.dtype, "integral"):
-        raise TypeError(
-            "target must hold integer class indices; got dtype "
-            f"{str(target.dtype).removeprefix('torch.')}"
-        )
-    if input.ndim == 0:
-        raise ValueError("input must have shape (C,), (N, C) or (N, C, d1, ...); got shape ()")
-    axis = 0 if input.ndim == 1 else 1
-    expected = tuple(input.shape[:axis]) + tuple(input.shape[axis + 1:])
-    if tuple(target.shape) != expected:
-        raise ValueError(
-            f"target must have shape {expected} (input's shape without the class dimension "
-            f"{axis}) for input {shape_str(input)}; got target {shape_str(target)}"
-        )
+    input: Array, target: Array, alpha: Any, gamma: Any, ignore_index: Any, reduction: str,
+    validate: Any, grad_output: Array | None = None,
+) -> _SoftmaxChecked:
+    """All checks of focal_loss and its gradient."""
+    # alpha: None, a number, a sequence of numbers or an array (which joins the namespace)
+    alpha_array = None
+    if alpha is not None and not isinstance(alpha, Real):
+        if isinstance(alpha, str | bytes) or not (
+                isinstance(alpha, Sequence) or hasattr(alpha, "__array_namespace__")
+                or hasattr(alpha, "dtype")):
+            raise TypeError(
+                "alpha must be None, a number, a sequence of numbers or an array of shape (C,); "
+                f"got {type(alpha).__name__} {alpha!r}"[:200]
+            )
+        if not isinstance(alpha, Sequence):
+            alpha_array = alpha
+    xp = namespace(input=input, target=target, alpha=alpha_array, grad_output=grad_output)
+    check_float(xp, input, "input")
+    cd = check_class_dim(input)
+    check_index_target(xp, input, target, cd)
     check_non_empty(input)
-    num_classes = int(input.shape[axis])
+    num_classes = int(input.shape[cd])
     if num_classes < 2:
         raise ValueError(
-            f"input must have at least 2 classes along dimension {axis}; got {num_classes} "
+            f"input must have at least 2 classes along dim {cd}; got {num_classes} "
             "(use sigmoid_focal_loss for a single logit)"
         )
-    check_non_negative(gamma, "gamma")
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
-        raise TypeError(f"ignore_index must be an int; got {type(ignore_index).__name__}")
+    gamma = check_non_negative(gamma, "gamma")
+    ignore_index = check_option(ignore_index, "ignore_index", int)
     check_reduction(reduction)
-    alpha_c = None
-    if alpha is not None:
-        if isinstance(alpha, Real) and not isinstance(alpha, bool):
-            _check_scalar_alpha(alpha)
-            alpha_c = alpha
-        else:
-            if isinstance(alpha, Sequence):
-                alpha = xp.asarray(alpha, dtype=input.dtype, device=device(input))
-            namespace(input, alpha)
-            if not xp.isdtype(alpha.dtype, "real floating"):
-                raise TypeError(
-                    "alpha must be a number, None or an array of real floating dtype; got dtype "
-                    f"{str(alpha.dtype).removeprefix('torch.')}"
-                )
-            if tuple(alpha.shape) != (num_classes,):
-                raise ValueError(
-                    f"alpha must be a number or have shape ({num_classes},), one weight per class; "
-                    f"got shape {shape_str(alpha)}"
-                )
-            alpha_c = xp.astype(alpha, input.dtype)
-            if validate:
-                check_probabilities(alpha_c, "alpha")
+    validate = check_option(validate, "validate", bool)
+    alpha_c: float | Array | None = None
+    if isinstance(alpha, Real):
+        alpha_c = _check_scalar_alpha(alpha)
+    elif alpha is not None:
+        if alpha_array is None:  # a sequence of Python numbers, in the input's dtype
+            values = [check_option(a, "alpha", float) for a in alpha]
+            alpha_array = xp.asarray(values, dtype=input.dtype, device=device(input))
+        alpha_c = check_class_weights(xp, alpha_array, input, cd, "alpha")
+        if validate:
+            check_probabilities(xp, alpha_array, "alpha")
     if validate:
-        check_class_indices(target, num_classes, ignore_index)
-    return xp, axis, alpha_c
+        check_class_indices(xp, target, num_classes, ignore_index)
+    return _SoftmaxChecked(xp, cd, alpha_c, gamma, ignore_index)
 
 
-def _softmax_parts(input: Array, target: Array, axis: int, ignore_index: int) -> tuple[Any, ...]:
+class _SoftmaxParts(NamedTuple):
+    """The quantities of the softmax focal loss of each element (the target's shape)."""
+
+    onehot: Array  # the target class (input's shape), False for an ignored element
+    r: Array  # the softmax over the other classes, 0 at the target (input's shape)
+    p_t: Array  # the probability of the target, sigma(d)
+    q: Array  # 1 - p_t = sigma(-d)
+    nlog_pt: Array  # -log p_t
+    log_q: Array  # log(1 - p_t)
+    valid: Array  # False where the target is ignore_index
+
+
+def _softmax_parts(c: _SoftmaxChecked, input: Array, target: Array) -> _SoftmaxParts:
     """One-hot mask, the others' weights r, p_t, q = 1 - p_t, -log p_t, log q, the valid mask.
 
     With d = x_y - logsumexp_{j != y} x_j (the target's margin over all the other classes),
@@ -305,20 +365,15 @@ def _softmax_parts(input: Array, target: Array, axis: int, ignore_index: int) ->
     d = delta - L with delta = x_y - m (m the largest other logit) and L = log1p(T), and
     E = exp(-|d|) is formed as exp(-delta) (1 + T) or exp(delta) / (1 + T) (focal_loss Notes).
     """
-    xp = namespace(input)
-    num_classes = int(input.shape[axis])
-    valid = target != ignore_index
-    safe = xp.where(valid, target, xp.zeros_like(target))
-    classes = xp.arange(num_classes, device=device(input))
-    classes = xp.reshape(classes, (num_classes,) + (1,) * (input.ndim - axis - 1))
-    onehot = xp.expand_dims(safe, axis=axis) == classes  # broadcasts to input's shape
-    x_t = xp.sum(xp.where(onehot, input, xp.zeros_like(input)), axis=axis)
+    xp, dim = c.xp, c.dim
+    onehot, valid = class_mask(xp, target, int(input.shape[dim]), dim, c.ignore_index)
+    x_t = xp.sum(xp.where(onehot, input, xp.zeros_like(input)), axis=dim)
     others = xp.where(onehot, xp.full_like(input, -float("inf")), input)
-    m, log1p_t = logsumexp_parts(others, axis=axis)  # logsumexp(others) = m + log1p(T)
+    m, log1p_t = _logsumexp_parts(xp, others, dim)  # logsumexp(others) = m + log1p(T)
     # softmax over the other classes, 0 at the target; x_j - m is exact or nearly so
     r = xp.exp((others - m) - log1p_t)
-    delta = x_t - xp.squeeze(m, axis=axis)  # no rounding at the scale of the logits
-    big_l = xp.squeeze(log1p_t, axis=axis)  # 0 <= L <= log(C - 1)
+    delta = x_t - xp.squeeze(m, axis=dim)  # no rounding at the scale of the logits
+    big_l = xp.squeeze(log1p_t, axis=dim)  # 0 <= L <= log(C - 1)
     d = delta - big_l
     pos = d > 0
     # E = exp(-|d|): both exponents are at most log(C - 1), so nothing overflows
@@ -330,31 +385,31 @@ def _softmax_parts(input: Array, target: Array, axis: int, ignore_index: int) ->
     log1p_e = xp.log1p(e)
     nlog_pt = xp.where(pos, zero, 0.0 - d) + log1p_e  # -log p_t = softplus(-d) >= 0
     log_q = xp.where(pos, 0.0 - d, zero) - log1p_e  # log sigma(-d) <= 0
-    return onehot, r, p_t, q, nlog_pt, log_q, valid
+    return _SoftmaxParts(onehot, r, p_t, q, nlog_pt, log_q, valid)
 
 
 def _modulating(xp: Any, q: Array, log_q: Array, gamma: float) -> Array:
     """(1 - p_t)^gamma = q^gamma: a power of q where q is normal, exp(gamma log q) below.
 
     q ** gamma has ~1 ulp of error (q itself is accurate), where exp(gamma log q) has
-    |gamma log q| ulps; below the normal range (and at q = 0, p_t = 1) the exp form keeps
-    autograd finite for 0 < gamma < 1, where gamma q^(gamma - 1) would overflow.
+    |gamma log q| ulps; below the normal range of q's dtype (and at q = 0, p_t = 1) the exp
+    form keeps autograd finite for 0 < gamma < 1, where gamma q^(gamma - 1) would overflow.
     """
     if gamma == 0:
         return xp.ones_like(q)
-    normal = q >= 2.0 ** -1022 if q.dtype == xp.float64 else q >= 2.0 ** -126
+    normal = q >= xp.finfo(q.dtype).smallest_normal
     safe = xp.where(normal, q, xp.ones_like(q))
     return xp.where(normal, safe ** gamma, xp.exp(gamma * log_q))
 
 
-def _alpha_t(xp: Any, alpha: Any, onehot: Array, axis: int, input: Array) -> Any:
-    if alpha is None:
+def _alpha_t(c: _SoftmaxChecked, onehot: Array, input: Array) -> Array | float:
+    """The weight alpha_y of each element's target class (1 without alpha)."""
+    if c.alpha is None:
         return 1.0
-    if isinstance(alpha, Real):
-        return alpha
-    shape = (int(alpha.shape[0]),) + (1,) * (input.ndim - axis - 1)
-    a = xp.reshape(alpha, shape)
-    return xp.sum(xp.where(onehot, a, xp.zeros_like(input)), axis=axis)
+    if isinstance(c.alpha, float):
+        return c.alpha
+    xp = c.xp
+    return xp.sum(xp.where(onehot, c.alpha, xp.zeros_like(input)), axis=c.dim)
 
 
 def _count_valid(xp: Any, valid: Array, input: Array) -> Array:
@@ -403,6 +458,12 @@ def focal_loss(
     -------
     array
         The losses or their mean or sum, with the input's type, dtype and device.
+
+    See Also
+    --------
+    focal_loss_grad : Its hand-derived gradient.
+    cross_entropy : gamma = 0, alpha = None.
+    06_focal_loss.ipynb : The notebook that derives it.
 
     Notes
     -----
@@ -470,6 +531,12 @@ def focal_loss(
     the per-class weights :math:`(1-\\alpha, \\alpha, \\ldots, \\alpha)` (background first), and it
     casts to float32. tests/test_focal.py states and tests each relation.
 
+    References
+    ----------
+    .. [1] T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollár, "Focal Loss for Dense Object
+       Detection", ICCV 2017, arXiv:1708.02002.
+    .. [2] MONAI: ``FocalLoss(use_softmax=True)`` in ``monai/losses/focal_loss.py``.
+
     Examples
     --------
     >>> import numpy as np
@@ -478,12 +545,14 @@ def focal_loss(
     >>> print(f"{float(focal_loss(x, y)):.6f}")
     0.431280
     """
-    xp, axis, alpha_c = _softmax_checks(input, target, alpha, gamma, ignore_index, reduction,
-                                        validate)
-    onehot, _, _, q, nlog_pt, log_q, valid = _softmax_parts(input, target, axis, ignore_index)
-    loss = _alpha_t(xp, alpha_c, onehot, axis, input) * _modulating(xp, q, log_q, gamma) * nlog_pt
-    loss = xp.where(valid, loss, xp.zeros_like(loss))
-    return reduce(loss, reduction, denominator=_count_valid(xp, valid, input), xp=xp)
+    c = _softmax_checks(input, target, alpha, gamma, ignore_index, reduction, validate)
+    xp = c.xp
+    with quiet(input):
+        parts = _softmax_parts(c, input, target)
+        modulating = _modulating(xp, parts.q, parts.log_q, c.gamma)
+        loss = _alpha_t(c, parts.onehot, input) * modulating * parts.nlog_pt
+        loss = xp.where(parts.valid, loss, xp.zeros_like(loss))
+        return reduce(loss, reduction, denominator=_count_valid(xp, parts.valid, input), xp=xp)
 
 
 def focal_loss_grad(
@@ -519,9 +588,20 @@ def focal_loss_grad(
         Shape of ``input``; zero for ignored elements; divided by the number of non-ignored
         elements for "mean"; for "none", the gradient of the sum.
 
+    See Also
+    --------
+    focal_loss : The loss.
+    06_focal_loss.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     See :func:`focal_loss` for the derivation; no autograd is used.
+
+    References
+    ----------
+    .. [1] T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollár, "Focal Loss for Dense Object
+       Detection", ICCV 2017, arXiv:1708.02002.
+    .. [2] MONAI: ``FocalLoss(use_softmax=True)`` in ``monai/losses/focal_loss.py``.
 
     Examples
     --------
@@ -530,14 +610,17 @@ def focal_loss_grad(
     >>> print(f"{float(g[0, 0]):.6f}")
     -0.500000
     """
-    xp, axis, alpha_c = _softmax_checks(input, target, alpha, gamma, ignore_index, reduction,
-                                        validate)
-    onehot, r, p_t, q, nlog_pt, log_q, valid = _softmax_parts(input, target, axis, ignore_index)
-    # d loss / d margin, with the margin d = x_y - logsumexp_{j != y} x_j
-    dl_dd = -_alpha_t(xp, alpha_c, onehot, axis, input) * _modulating(xp, q, log_q, gamma) * (
-        q + gamma * p_t * nlog_pt)
-    dl_dd = xp.where(valid, dl_dd, xp.zeros_like(dl_dd))
-    dl_dd = dl_dd * reduce_grad(dl_dd.shape, reduction, grad_output, like=input,
-                                denominator=_count_valid(xp, valid, input), xp=xp)
-    dd_dx = xp.where(onehot, xp.ones_like(r), -r)
-    return xp.expand_dims(dl_dd, axis=axis) * dd_dx
+    c = _softmax_checks(input, target, alpha, gamma, ignore_index, reduction, validate,
+                        grad_output)
+    xp, dim = c.xp, c.dim
+    with quiet(input):
+        parts = _softmax_parts(c, input, target)
+        # d loss / d margin, with the margin d = x_y - logsumexp_{j != y} x_j
+        modulating = _modulating(xp, parts.q, parts.log_q, c.gamma)
+        dl_dd = -_alpha_t(c, parts.onehot, input) * modulating * (
+            parts.q + c.gamma * parts.p_t * parts.nlog_pt)
+        dl_dd = xp.where(parts.valid, dl_dd, xp.zeros_like(dl_dd))
+        dl_dd = dl_dd * reduce_grad(dl_dd.shape, reduction, grad_output, like=input,
+                                    denominator=_count_valid(xp, parts.valid, input), xp=xp)
+        dd_dx = xp.where(parts.onehot, xp.ones_like(parts.r), -parts.r)
+        return xp.expand_dims(dl_dd, axis=dim) * dd_dx

@@ -1,6 +1,6 @@
 """Information theory: surprisal, entropy, cross-entropy and divergences between distributions.
 
-The distribution functions take probability vectors ``p`` and ``q`` laid out along ``axis``
+The distribution functions take probability vectors ``p`` and ``q`` laid out along ``dim``
 (any leading or trailing batch dimensions) and measure information in nats (``base=None``,
 natural logarithm) or in bits (``base=2``). They follow the conventions of information theory:
 
@@ -19,23 +19,21 @@ training moves); ``kl_div_grad`` w.r.t. ``input``.
 
 from __future__ import annotations
 
-import contextlib
 import math
-from numbers import Real
 from typing import Any
 
-import numpy as np
-
-from lossbook._array import Array, float_input, is_torch, namespace
-from lossbook._math import xlogy
+from lossbook._array import Array, check_float, namespace, quiet
 from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
+    check_dim,
     check_distribution,
+    check_log_probabilities,
     check_non_empty,
+    check_option,
     check_probabilities,
     check_same_shape,
-    shape_str,
 )
+from lossbook.primitives import _xlogy
 
 __all__ = [
     "cross_entropy_between",
@@ -60,65 +58,47 @@ def _log_base(base: float | None) -> float:
     """ln(base): the divisor that turns nats into units of ``base`` (1.0 for nats)."""
     if base is None:
         return 1.0
-    if isinstance(base, bool) or not isinstance(base, Real):
-        raise TypeError(
-            f"base must be None (nats), 2 (bits) or another real number > 1; "
-            f"got {type(base).__name__}"
-        )
-    if not math.isfinite(base) or base <= 1:
+    b = check_option(base, "base", float)
+    if not math.isfinite(b) or b <= 1:
         raise ValueError(
             f"base must be None (nats), 2 (bits) or another finite number > 1; got {base!r}"
         )
-    return math.log(base)
+    return math.log(b)
 
 
-def _check_axis(p: Array, axis: int, name: str = "p") -> None:
-    if isinstance(axis, bool) or not isinstance(axis, int):
-        raise TypeError(f"axis must be an integer; got {type(axis).__name__}")
-    if p.ndim == 0:
-        raise ValueError(
-            f"{name} must have at least one dimension holding the distribution; got shape ()"
-        )
-    if not -p.ndim <= axis < p.ndim:
-        raise ValueError(
-            f"axis must be within [{-p.ndim}, {p.ndim}) for {name} of shape {shape_str(p)}; "
-            f"got {axis}"
-        )
+def _without(p: Array, dim: int) -> tuple[int, ...]:
+    """``p``'s shape without ``dim``: the shape of a result per distribution."""
+    return tuple(int(n) for i, n in enumerate(p.shape) if i != dim)
 
 
-def _without(p: Array, axis: int) -> tuple[int, ...]:
-    """``p``'s shape without ``axis``: the shape of a result per distribution."""
-    return tuple(int(d) for i, d in enumerate(p.shape) if i != axis % p.ndim)
-
-
-def _distribution(p: Array, axis: int, validate: bool, name: str = "p") -> Any:
-    """Checks for one distribution argument; returns the namespace."""
-    xp = float_input(p, name)
-    _check_axis(p, axis, name)
-    check_non_empty(p, name)
-    if validate:
-        check_distribution(p, axis, name)
+def _probabilities(validate: Any, grad_output: Array | None = None, *, p: Array) -> Any:
+    """The checks of the elementwise functions of probabilities; returns the namespace."""
+    xp = namespace(p=p, grad_output=grad_output)
+    check_float(xp, p, "p")
+    check_non_empty(p, "p")
+    if check_option(validate, "validate", bool):
+        check_probabilities(xp, p, "p")
     return xp
 
 
-def _pair(p: Array, q: Array, axis: int, validate: bool) -> Any:
-    """Checks for two distributions p, q of one shape; returns the shared namespace."""
-    float_input(p, "p")
-    float_input(q, "q")
-    xp = namespace(p, q)
-    check_same_shape(p, q, ("p", "q"))
-    _distribution(p, axis, validate, "p")
-    _distribution(q, axis, validate, "q")
-    return xp
-
-
-def _quiet(x: Array) -> Any:
-    """Silence NumPy's divide/invalid/overflow warnings: the infinities are intended
-    (log 0 = -inf) and the NaN or overflow of masked-out ``where`` branches never reach a result.
-    A no-op for torch tensors."""
-    if is_torch(x):
-        return contextlib.nullcontext()
-    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+def _distributions(
+    dim: Any, validate: Any, grad_output: Array | None = None, **arrays: Array
+) -> tuple[Any, int]:
+    """The checks of the distribution functions: every array (``p``, and ``q`` of ``p``'s shape
+    and dtype) real floating and not empty, ``dim`` one of their axes, and with ``validate`` a
+    distribution along it. Returns the namespace and the normalised ``dim``."""
+    xp = namespace(**arrays, grad_output=grad_output)
+    (first, x0), *rest = arrays.items()
+    check_float(xp, x0, first)
+    for name, x in rest:
+        check_float(xp, x, name, like=x0, like_name=first)
+        check_same_shape(x0, x, (first, name))
+    d = check_dim(x0, dim, first, "holding the distribution")
+    check_non_empty(x0, first)
+    if check_option(validate, "validate", bool):
+        for name, x in arrays.items():  # the message names dim as it was given
+            check_distribution(xp, x, check_option(dim, "dim", int), name)
+    return xp, d
 
 
 def _log_ratio(xp: Any, p: Array, q: Array) -> Array:
@@ -180,6 +160,12 @@ def surprisal(p: Array, *, base: float | None = None, validate: bool = True) -> 
         ``-log_b p`` elementwise, same type, shape, dtype and device as ``p``; ``+inf`` where
         ``p == 0`` (an impossible outcome is infinitely surprising).
 
+    See Also
+    --------
+    surprisal_grad : Its hand-derived gradient.
+    entropy : Its mean under the distribution.
+    01_entropy.ipynb : The notebook that derives it.
+
     Notes
     -----
     A certain outcome (``p = 1``) carries no information; halving its probability adds one bit.
@@ -187,18 +173,22 @@ def surprisal(p: Array, *, base: float | None = None, validate: bool = True) -> 
     which is why the logarithm is the measure of information. PyTorch has no function of this
     name; ``-torch.log(p)`` is its twin.
 
+    References
+    ----------
+    .. [1] C. E. Shannon, "A Mathematical Theory of Communication", Bell System Technical
+       Journal 27, 1948.
+    .. [2] T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006,
+       ch. 2.
+
     Examples
     --------
     >>> import numpy as np
     >>> print(f"{float(surprisal(np.asarray(0.25), base=2)):.6f}")
     2.000000
     """
-    xp = float_input(p, "p")
+    xp = _probabilities(validate, p=p)
     ln_b = _log_base(base)
-    check_non_empty(p, "p")
-    if validate:
-        check_probabilities(p, "p")
-    with _quiet(p):
+    with quiet(p):
         out = 0.0 - xp.log(p)  # 0 - log 1 = +0.0, where -log 1 would print as -0.0
     return out if base is None else out / ln_b
 
@@ -228,9 +218,21 @@ def surprisal_grad(
     array
         Same type, shape, dtype and device as ``p``; ``-inf`` where ``p == 0``.
 
+    See Also
+    --------
+    surprisal : The loss.
+    01_entropy.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Derivation: ``d/dp ln p = 1/p`` and the base only divides by the constant ``ln b``.
+
+    References
+    ----------
+    .. [1] C. E. Shannon, "A Mathematical Theory of Communication", Bell System Technical
+       Journal 27, 1948.
+    .. [2] T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006,
+       ch. 2.
 
     Examples
     --------
@@ -238,19 +240,16 @@ def surprisal_grad(
     >>> print(f"{float(surprisal_grad(np.asarray(0.5))):.6f}")
     -2.000000
     """
-    xp = float_input(p, "p")
+    xp = _probabilities(validate, grad_output, p=p)
     ln_b = _log_base(base)
-    check_non_empty(p, "p")
-    if validate:
-        check_probabilities(p, "p")
     upstream = reduce_grad(p.shape, "none", grad_output, like=p, like_name="p", xp=xp)
-    with _quiet(p):
+    with quiet(p):
         return upstream * (-1.0 / (p * ln_b))
 
 
 # --- entropy --------------------------------------------------------------------------------------
-def entropy(p: Array, *, axis: int = -1, base: float | None = None, validate: bool = True) -> Array:
-    """Shannon entropy of the distributions ``p`` along ``axis``: the mean surprisal.
+def entropy(p: Array, *, dim: int = -1, base: float | None = None, validate: bool = True) -> Array:
+    """Shannon entropy of the distributions ``p`` along ``dim``: the mean surprisal.
 
     .. math::
         H(p) = -\\sum_i p_i \\log_b p_i, \\qquad 0 \\log 0 = 0
@@ -258,19 +257,25 @@ def entropy(p: Array, *, axis: int = -1, base: float | None = None, validate: bo
     Parameters
     ----------
     p : array
-        Probabilities summing to 1 along ``axis``; the other dimensions are batch dimensions.
-    axis : int
-        The axis holding the outcomes.
+        Probabilities summing to 1 along ``dim``; the other dimensions are batch dimensions.
+    dim : int
+        The dimension holding the outcomes (PyTorch's name for an axis).
     base : float, optional
         Logarithm base: ``None`` for nats (natural log), ``2`` for bits.
     validate : bool
-        Check that ``p`` holds probabilities summing to 1 along ``axis`` (to a few hundred
+        Check that ``p`` holds probabilities summing to 1 along ``dim`` (to a few hundred
         ulps per term).
 
     Returns
     -------
     array
-        ``p``'s shape without ``axis``; same type, dtype and device as ``p``.
+        ``p``'s shape without ``dim``; same type, dtype and device as ``p``.
+
+    See Also
+    --------
+    entropy_grad : Its hand-derived gradient.
+    cross_entropy_between : H(p, q) >= H(p), equal at q = p.
+    01_entropy.ipynb : The notebook that derives it.
 
     Notes
     -----
@@ -283,16 +288,24 @@ def entropy(p: Array, *, axis: int = -1, base: float | None = None, validate: bo
     one); ``torch.special.entr(p).sum(-1)`` is the same formula as this function, gradient
     included.
 
+    References
+    ----------
+    .. [1] C. E. Shannon, "A Mathematical Theory of Communication", Bell System Technical
+       Journal 27, 1948.
+    .. [2] T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006,
+       ch. 2.
+    .. [3] PyTorch: ``torch.special.entr``.
+
     Examples
     --------
     >>> import numpy as np
     >>> print(f"{float(entropy(np.array([0.5, 0.25, 0.25]), base=2)):.6f}")
     1.500000
     """
-    xp = _distribution(p, axis, validate)
+    xp, d = _distributions(dim, validate, p=p)
     ln_b = _log_base(base)
-    with _quiet(p):
-        h = 0.0 - xp.sum(xlogy(p, p), axis=axis)  # +0.0, not -0.0, for a certain outcome
+    with quiet(p):
+        h = 0.0 - xp.sum(_xlogy(xp, p, p), axis=d)  # +0.0, not -0.0, for a certain outcome
     return h if base is None else h / ln_b
 
 
@@ -300,7 +313,7 @@ def entropy_grad(
     p: Array,
     *,
     grad_output: Array | None = None,
-    axis: int = -1,
+    dim: int = -1,
     base: float | None = None,
     validate: bool = True,
 ) -> Array:
@@ -312,21 +325,26 @@ def entropy_grad(
     Parameters
     ----------
     p : array
-        Probabilities summing to 1 along ``axis``.
-    axis : int
-        The axis holding the outcomes.
+        Probabilities summing to 1 along ``dim``.
+    dim : int
+        The dimension holding the outcomes (PyTorch's name for an axis).
     base : float, optional
         Logarithm base: ``None`` for nats, ``2`` for bits.
     validate : bool
-        Check that ``p`` is a distribution along ``axis``.
+        Check that ``p`` is a distribution along ``dim``.
     grad_output : array, optional
-        The upstream gradient, of the output's shape (``p``'s shape without ``axis``) and ``p``'s dtype; the
+        The upstream gradient, of the output's shape (``p``'s shape without ``dim``) and ``p``'s dtype; the
         result is its vector-Jacobian product. Default: 1 (the gradient of the sum).
 
     Returns
     -------
     array
         Same type, shape, dtype and device as ``p``.
+
+    See Also
+    --------
+    entropy : The loss.
+    01_entropy.ipynb : The notebook that derives the gradient.
 
     Notes
     -----
@@ -338,24 +356,32 @@ def entropy_grad(
     ``-p ln p`` there, the same as ``torch.special.entr``'s backward (autograd through
     ``xlogy`` reports 0 there instead).
 
+    References
+    ----------
+    .. [1] C. E. Shannon, "A Mathematical Theory of Communication", Bell System Technical
+       Journal 27, 1948.
+    .. [2] T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006,
+       ch. 2.
+    .. [3] PyTorch: ``torch.special.entr``.
+
     Examples
     --------
     >>> import numpy as np
     >>> print(f"{float(entropy_grad(np.array([0.5, 0.5]))[0]):.6f}")
     -0.306853
     """
-    xp = _distribution(p, axis, validate)
+    xp, d = _distributions(dim, validate, grad_output, p=p)
     ln_b = _log_base(base)
-    upstream = reduce_grad(_without(p, axis), "none", grad_output, like=p, like_name="p",
-                           expand=axis, xp=xp)
-    with _quiet(p):
+    upstream = reduce_grad(_without(p, d), "none", grad_output, like=p, like_name="p",
+                           expand=d, xp=xp)
+    with quiet(p):
         g = -(xp.log(p) + 1.0)
     return upstream * (g if base is None else g / ln_b)
 
 
 # --- cross-entropy between distributions ----------------------------------------------------------
 def cross_entropy_between(
-    p: Array, q: Array, *, axis: int = -1, base: float | None = None, validate: bool = True
+    p: Array, q: Array, *, dim: int = -1, base: float | None = None, validate: bool = True
 ) -> Array:
     """Cross-entropy H(p, q) between distributions: the mean surprisal under ``q`` of draws from ``p``.
 
@@ -365,21 +391,27 @@ def cross_entropy_between(
     Parameters
     ----------
     p : array
-        The true distribution along ``axis`` (probabilities summing to 1).
+        The true distribution along ``dim`` (probabilities summing to 1).
     q : array
         The model's distribution, same shape as ``p``.
-    axis : int
-        The axis holding the outcomes.
+    dim : int
+        The dimension holding the outcomes (PyTorch's name for an axis).
     base : float, optional
         Logarithm base: ``None`` for nats, ``2`` for bits.
     validate : bool
-        Check that ``p`` and ``q`` are distributions along ``axis``.
+        Check that ``p`` and ``q`` are distributions along ``dim``.
 
     Returns
     -------
     array
-        ``p``'s shape without ``axis``; same type, dtype and device as ``p``. ``+inf`` where
+        ``p``'s shape without ``dim``; same type, dtype and device as ``p``. ``+inf`` where
         ``q_i = 0 < p_i`` for some ``i``.
+
+    See Also
+    --------
+    cross_entropy_between_grad : Its hand-derived gradient.
+    kl_divergence : H(p, q) - H(p).
+    03_kl_divergence.ipynb : The notebook that derives it.
 
     Notes
     -----
@@ -388,8 +420,14 @@ def cross_entropy_between(
     even where ``q_i = 0``. ``H(p, q) >= H(p)``, with equality only at ``q = p`` (Gibbs'
     inequality). With one-hot ``p`` it is the negative log-likelihood of the true class.
 
-    PyTorch twin: ``-torch.special.xlogy(p, q).sum(axis)``, or
+    PyTorch twin: ``-torch.special.xlogy(p, q).sum(dim)``, or
     ``torch.nn.functional.cross_entropy(torch.log(q), p)`` along the class axis 1.
+
+    References
+    ----------
+    .. [1] T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006,
+       ch. 2 and 5.
+    .. [2] PyTorch: ``torch.special.xlogy``.
 
     Examples
     --------
@@ -398,10 +436,10 @@ def cross_entropy_between(
     >>> print(f"{float(cross_entropy_between(p, q, base=2)):.6f}")
     1.207519
     """
-    xp = _pair(p, q, axis, validate)
+    xp, d = _distributions(dim, validate, p=p, q=q)
     ln_b = _log_base(base)
-    with _quiet(p):
-        h = 0.0 - xp.sum(xlogy(p, q), axis=axis)
+    with quiet(p):
+        h = 0.0 - xp.sum(_xlogy(xp, p, q), axis=d)
     return h if base is None else h / ln_b
 
 
@@ -417,7 +455,7 @@ def cross_entropy_between_grad(
     q: Array,
     *,
     grad_output: Array | None = None,
-    axis: int = -1,
+    dim: int = -1,
     base: float | None = None,
     validate: bool = True,
 ) -> Array:
@@ -429,23 +467,28 @@ def cross_entropy_between_grad(
     Parameters
     ----------
     p : array
-        The true distribution along ``axis``.
+        The true distribution along ``dim``.
     q : array
         The model's distribution, same shape.
-    axis : int
-        The axis holding the outcomes.
+    dim : int
+        The dimension holding the outcomes (PyTorch's name for an axis).
     base : float, optional
         Logarithm base: ``None`` for nats, ``2`` for bits.
     validate : bool
-        Check that ``p`` and ``q`` are distributions along ``axis``.
+        Check that ``p`` and ``q`` are distributions along ``dim``.
     grad_output : array, optional
-        The upstream gradient, of the output's shape (``p``'s shape without ``axis``) and ``q``'s dtype; the
+        The upstream gradient, of the output's shape (``p``'s shape without ``dim``) and ``q``'s dtype; the
         result is its vector-Jacobian product. Default: 1 (the gradient of the sum).
 
     Returns
     -------
     array
         Same type, shape, dtype and device as ``q``.
+
+    See Also
+    --------
+    cross_entropy_between : The loss.
+    03_kl_divergence.ipynb : The notebook that derives the gradient.
 
     Notes
     -----
@@ -454,6 +497,12 @@ def cross_entropy_between_grad(
     (also at ``q_i = 0``); where ``q_i = 0 < p_i`` it is ``-inf``. As for autograd, every ``q_i``
     is a free variable (no simplex constraint).
 
+    References
+    ----------
+    .. [1] T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006,
+       ch. 2 and 5.
+    .. [2] PyTorch: ``torch.special.xlogy``.
+
     Examples
     --------
     >>> import numpy as np
@@ -461,18 +510,18 @@ def cross_entropy_between_grad(
     >>> print(f"{float(cross_entropy_between_grad(p, q)[0]):.6f}")
     -2.000000
     """
-    xp = _pair(p, q, axis, validate)
+    xp, d = _distributions(dim, validate, grad_output, p=p, q=q)
     ln_b = _log_base(base)
-    upstream = reduce_grad(_without(q, axis), "none", grad_output, like=q, like_name="q",
-                           expand=axis, xp=xp)
-    with _quiet(p):
+    upstream = reduce_grad(_without(q, d), "none", grad_output, like=q, like_name="q",
+                           expand=d, xp=xp)
+    with quiet(p):
         g = _minus_p_over_q(xp, p, q)
     return upstream * (g if base is None else g / ln_b)
 
 
 # --- KL divergence between distributions ----------------------------------------------------------
 def kl_divergence(
-    p: Array, q: Array, *, axis: int = -1, base: float | None = None, validate: bool = True
+    p: Array, q: Array, *, dim: int = -1, base: float | None = None, validate: bool = True
 ) -> Array:
     """Kullback-Leibler divergence D_KL(p || q): the extra code length for coding ``p`` with ``q``.
 
@@ -482,21 +531,27 @@ def kl_divergence(
     Parameters
     ----------
     p : array
-        The true distribution along ``axis`` (probabilities summing to 1).
+        The true distribution along ``dim`` (probabilities summing to 1).
     q : array
         The model's distribution, same shape as ``p``.
-    axis : int
-        The axis holding the outcomes.
+    dim : int
+        The dimension holding the outcomes (PyTorch's name for an axis).
     base : float, optional
         Logarithm base: ``None`` for nats, ``2`` for bits.
     validate : bool
-        Check that ``p`` and ``q`` are distributions along ``axis``.
+        Check that ``p`` and ``q`` are distributions along ``dim``.
 
     Returns
     -------
     array
-        ``p``'s shape without ``axis``; same type, dtype and device as ``p``. ``+inf`` where
+        ``p``'s shape without ``dim``; same type, dtype and device as ``p``. ``+inf`` where
         ``q_i = 0 < p_i`` for some ``i``.
+
+    See Also
+    --------
+    kl_divergence_grad : Its hand-derived gradient.
+    kl_div : PyTorch's form, on log-probabilities.
+    03_kl_divergence.ipynb : The notebook that derives it.
 
     Notes
     -----
@@ -509,9 +564,15 @@ def kl_divergence(
     in autograd too.
     ``D_KL >= 0`` (Gibbs' inequality) and it is not symmetric.
 
-    PyTorch twins: ``torch.nn.functional.kl_div(torch.log(q), p, reduction="none").sum(axis)``
+    PyTorch twins: ``torch.nn.functional.kl_div(torch.log(q), p, reduction="none").sum(dim)``
     (note the swapped order and the log on the model side) and
     ``torch.distributions.kl_divergence(Categorical(probs=p), Categorical(probs=q))``.
+
+    References
+    ----------
+    .. [1] S. Kullback, R. A. Leibler, "On Information and Sufficiency", Annals of Mathematical
+       Statistics 22(1), 1951.
+    .. [2] PyTorch: ``torch.distributions.kl_divergence`` (``torch/distributions/kl.py``).
 
     Examples
     --------
@@ -520,11 +581,11 @@ def kl_divergence(
     >>> print(f"{float(kl_divergence(p, q, base=2)):.6f}")
     0.207519
     """
-    xp = _pair(p, q, axis, validate)
+    xp, d = _distributions(dim, validate, p=p, q=q)
     ln_b = _log_base(base)
-    with _quiet(p):
-        d = xp.sum(_kl_terms(xp, p, q), axis=axis)
-    return d if base is None else d / ln_b
+    with quiet(p):
+        kl = xp.sum(_kl_terms(xp, p, q), axis=d)
+    return kl if base is None else kl / ln_b
 
 
 def kl_divergence_grad(
@@ -532,7 +593,7 @@ def kl_divergence_grad(
     q: Array,
     *,
     grad_output: Array | None = None,
-    axis: int = -1,
+    dim: int = -1,
     base: float | None = None,
     validate: bool = True,
 ) -> Array:
@@ -544,23 +605,28 @@ def kl_divergence_grad(
     Parameters
     ----------
     p : array
-        The true distribution along ``axis``.
+        The true distribution along ``dim``.
     q : array
         The model's distribution, same shape.
-    axis : int
-        The axis holding the outcomes.
+    dim : int
+        The dimension holding the outcomes (PyTorch's name for an axis).
     base : float, optional
         Logarithm base: ``None`` for nats, ``2`` for bits.
     validate : bool
-        Check that ``p`` and ``q`` are distributions along ``axis``.
+        Check that ``p`` and ``q`` are distributions along ``dim``.
     grad_output : array, optional
-        The upstream gradient, of the output's shape (``p``'s shape without ``axis``) and ``q``'s dtype; the
+        The upstream gradient, of the output's shape (``p``'s shape without ``dim``) and ``q``'s dtype; the
         result is its vector-Jacobian product. Default: 1 (the gradient of the sum).
 
     Returns
     -------
     array
         Same type, shape, dtype and device as ``q``.
+
+    See Also
+    --------
+    kl_divergence : The loss.
+    03_kl_divergence.ipynb : The notebook that derives the gradient.
 
     Notes
     -----
@@ -569,6 +635,12 @@ def kl_divergence_grad(
     0 where ``p_i = 0`` and ``-inf`` where ``q_i = 0 < p_i``. Minimising KL or cross-entropy
     over ``q`` is the same problem.
 
+    References
+    ----------
+    .. [1] S. Kullback, R. A. Leibler, "On Information and Sufficiency", Annals of Mathematical
+       Statistics 22(1), 1951.
+    .. [2] PyTorch: ``torch.distributions.kl_divergence`` (``torch/distributions/kl.py``).
+
     Examples
     --------
     >>> import numpy as np
@@ -576,18 +648,18 @@ def kl_divergence_grad(
     >>> print(f"{float(kl_divergence_grad(p, q)[1]):.6f}")
     -0.666667
     """
-    xp = _pair(p, q, axis, validate)
+    xp, d = _distributions(dim, validate, grad_output, p=p, q=q)
     ln_b = _log_base(base)
-    upstream = reduce_grad(_without(q, axis), "none", grad_output, like=q, like_name="q",
-                           expand=axis, xp=xp)
-    with _quiet(p):
+    upstream = reduce_grad(_without(q, d), "none", grad_output, like=q, like_name="q",
+                           expand=d, xp=xp)
+    with quiet(p):
         g = _minus_p_over_q(xp, p, q)
     return upstream * (g if base is None else g / ln_b)
 
 
 # --- Jensen-Shannon divergence --------------------------------------------------------------------
 def js_divergence(
-    p: Array, q: Array, *, axis: int = -1, base: float | None = None, validate: bool = True
+    p: Array, q: Array, *, dim: int = -1, base: float | None = None, validate: bool = True
 ) -> Array:
     """Jensen-Shannon divergence: the mean KL of ``p`` and ``q`` to their mixture ``m``.
 
@@ -598,18 +670,24 @@ def js_divergence(
     Parameters
     ----------
     p, q : array
-        Distributions along ``axis``, same shape.
-    axis : int
-        The axis holding the outcomes.
+        Distributions along ``dim``, same shape.
+    dim : int
+        The dimension holding the outcomes (PyTorch's name for an axis).
     base : float, optional
         Logarithm base: ``None`` for nats, ``2`` for bits.
     validate : bool
-        Check that ``p`` and ``q`` are distributions along ``axis``.
+        Check that ``p`` and ``q`` are distributions along ``dim``.
 
     Returns
     -------
     array
-        ``p``'s shape without ``axis``; same type, dtype and device as ``p``.
+        ``p``'s shape without ``dim``; same type, dtype and device as ``p``.
+
+    See Also
+    --------
+    js_divergence_grad : Its hand-derived gradient.
+    kl_divergence : The divergence it averages.
+    12_choosing_a_loss.ipynb : The notebook that derives it.
 
     Notes
     -----
@@ -618,6 +696,11 @@ def js_divergence(
     Its square root is a metric. PyTorch has no JS function; the twin builds it from
     ``torch.nn.functional.kl_div``.
 
+    References
+    ----------
+    .. [1] J. Lin, "Divergence measures based on the Shannon entropy", IEEE Transactions on
+       Information Theory 37(1), 1991.
+
     Examples
     --------
     >>> import numpy as np
@@ -625,14 +708,14 @@ def js_divergence(
     >>> print(f"{float(js_divergence(p, q, base=2)):.6f}")
     1.000000
     """
-    xp = _pair(p, q, axis, validate)
+    xp, d = _distributions(dim, validate, p=p, q=q)
     ln_b = _log_base(base)
     m = 0.5 * (p + q)
-    with _quiet(p):
-        kl_pm = xp.sum(_kl_terms(xp, p, m), axis=axis)
-        kl_qm = xp.sum(_kl_terms(xp, q, m), axis=axis)
-    d = 0.5 * (kl_pm + kl_qm)
-    return d if base is None else d / ln_b
+    with quiet(p):
+        kl_pm = xp.sum(_kl_terms(xp, p, m), axis=d)
+        kl_qm = xp.sum(_kl_terms(xp, q, m), axis=d)
+    js = 0.5 * (kl_pm + kl_qm)
+    return js if base is None else js / ln_b
 
 
 def js_divergence_grad(
@@ -640,7 +723,7 @@ def js_divergence_grad(
     q: Array,
     *,
     grad_output: Array | None = None,
-    axis: int = -1,
+    dim: int = -1,
     base: float | None = None,
     validate: bool = True,
 ) -> Array:
@@ -653,21 +736,26 @@ def js_divergence_grad(
     Parameters
     ----------
     p, q : array
-        Distributions along ``axis``, same shape.
-    axis : int
-        The axis holding the outcomes.
+        Distributions along ``dim``, same shape.
+    dim : int
+        The dimension holding the outcomes (PyTorch's name for an axis).
     base : float, optional
         Logarithm base: ``None`` for nats, ``2`` for bits.
     validate : bool
-        Check that ``p`` and ``q`` are distributions along ``axis``.
+        Check that ``p`` and ``q`` are distributions along ``dim``.
     grad_output : array, optional
-        The upstream gradient, of the output's shape (``p``'s shape without ``axis``) and ``q``'s dtype; the
+        The upstream gradient, of the output's shape (``p``'s shape without ``dim``) and ``q``'s dtype; the
         result is its vector-Jacobian product. Default: 1 (the gradient of the sum).
 
     Returns
     -------
     array
         Same type, shape, dtype and device as ``q``.
+
+    See Also
+    --------
+    js_divergence : The loss.
+    12_choosing_a_loss.ipynb : The notebook that derives the gradient.
 
     Notes
     -----
@@ -681,6 +769,11 @@ def js_divergence_grad(
     ``p_i + q_i = 2 m_i``. It is ``-inf`` where ``q_i = 0 < p_i`` and ``ln(2)/2`` where
     ``p_i = q_i = 0`` (its limit there, the one-sided derivative).
 
+    References
+    ----------
+    .. [1] J. Lin, "Divergence measures based on the Shannon entropy", IEEE Transactions on
+       Information Theory 37(1), 1991.
+
     Examples
     --------
     >>> import numpy as np
@@ -688,14 +781,14 @@ def js_divergence_grad(
     >>> print(f"{float(js_divergence_grad(p, q)[0]):.6f}")
     0.000000
     """
-    xp = _pair(p, q, axis, validate)
+    xp, d = _distributions(dim, validate, grad_output, p=p, q=q)
     ln_b = _log_base(base)
     both_zero = xp.logical_and(p == 0, q == 0)
     safe_q = xp.where(both_zero, xp.ones_like(q), q)
     safe_p = xp.where(both_zero, xp.zeros_like(p), p)
-    upstream = reduce_grad(_without(q, axis), "none", grad_output, like=q, like_name="q",
-                           expand=axis, xp=xp)
-    with _quiet(p):
+    upstream = reduce_grad(_without(q, d), "none", grad_output, like=q, like_name="q",
+                           expand=d, xp=xp)
+    with quiet(p):
         # ln(q / m) = ln(2q / (p + q)), accurate also for tiny p and q (see _log_ratio)
         g = 0.5 * _log_ratio(xp, 2 * safe_q, safe_p + safe_q)
     return upstream * (g if base is None else g / ln_b)
@@ -703,33 +796,24 @@ def js_divergence_grad(
 
 # --- PyTorch's kl_div -----------------------------------------------------------------------------
 def _kl_div_checks(
-    input: Array, target: Array, reduction: str, log_target: bool, validate: bool
-) -> Any:
-    float_input(input, "input")
-    float_input(target, "target")
-    xp = namespace(input, target)
+    input: Array, target: Array, reduction: str, log_target: bool, validate: bool,
+    grad_output: Array | None = None,
+) -> tuple[Any, bool]:
+    """The checks of kl_div and its gradient; returns the namespace and ``log_target``."""
+    xp = namespace(input=input, target=target, grad_output=grad_output)
+    check_float(xp, input, "input")
+    check_float(xp, target, "target", like=input)
     check_reduction(reduction, KL_DIV_REDUCTIONS)
-    if not isinstance(log_target, bool):
-        raise TypeError(f"log_target must be True or False; got {type(log_target).__name__}")
+    log_target = check_option(log_target, "log_target", bool)
     check_same_shape(input, target)
     check_non_empty(input, "input")
-    if validate:
-        _check_log_probabilities(input, "input")
+    if check_option(validate, "validate", bool):
+        check_log_probabilities(xp, input, "input")
         if log_target:
-            _check_log_probabilities(target, "target (log_target=True)")
+            check_log_probabilities(xp, target, "target (log_target=True)")
         else:
-            check_probabilities(target, "target")
-    return xp
-
-
-def _check_log_probabilities(x: Array, name: str) -> None:
-    xp = namespace(x)
-    if not bool(xp.all(x <= 0)):
-        nan = ", and NaN" if bool(xp.any(xp.isnan(x))) else ""
-        raise ValueError(
-            f"{name} must hold log-probabilities (values <= 0, e.g. from log_softmax); "
-            f"got values up to {float(xp.max(x)):.6g}{nan}"
-        )
+            check_probabilities(xp, target, "target")
+    return xp, log_target
 
 
 def kl_div(
@@ -771,6 +855,12 @@ def kl_div(
         The pointwise terms for ``"none"``, else a 0-d array; same type, dtype and device as
         ``input``.
 
+    See Also
+    --------
+    kl_div_grad : Its hand-derived gradient.
+    kl_divergence : The same divergence between probability vectors.
+    03_kl_divergence.ipynb : The notebook that derives it.
+
     Notes
     -----
     The argument order is the reverse of the mathematical ``D_KL(target || model)`` and the
@@ -787,6 +877,13 @@ def kl_div(
     ``exp(-inf) * (-inf - x) = 0 * -inf``). Everywhere else the values agree with
     ``torch.nn.functional.kl_div`` to rounding.
 
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.kl_div`` (``torch/nn/functional.py``) and ``kl_div``
+       in ``aten/src/ATen/native/Loss.cpp``.
+    .. [2] G. Hinton, O. Vinyals, J. Dean, "Distilling the Knowledge in a Neural Network",
+       arXiv:1503.02531, 2015.
+
     Examples
     --------
     >>> import numpy as np
@@ -795,8 +892,8 @@ def kl_div(
     >>> print(f"{float(kl_div(log_q, p, reduction='batchmean')):.6f}")
     0.143841
     """
-    xp = _kl_div_checks(input, target, reduction, log_target, validate)
-    with _quiet(input):
+    xp, log_target = _kl_div_checks(input, target, reduction, log_target, validate)
+    with quiet(input):
         if log_target:
             pt = xp.exp(target)
             zero = pt == 0
@@ -809,7 +906,7 @@ def kl_div(
             safe_t = xp.where(zero, xp.ones_like(target), target)
             safe_x = xp.where(zero, xp.zeros_like(input), input)
             terms = xp.where(zero, xp.zeros_like(input), target * (xp.log(safe_t) - safe_x))
-    return reduce(terms, reduction, xp=xp)
+        return reduce(terms, reduction, xp=xp)
 
 
 def kl_div_grad(
@@ -848,6 +945,11 @@ def kl_div_grad(
     array
         Same type, shape, dtype and device as ``input``.
 
+    See Also
+    --------
+    kl_div : The loss.
+    03_kl_divergence.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Derivation: ``ell_i = t_i ln t_i - t_i x_i``; the first term does not depend on ``x_i``, so
@@ -857,6 +959,13 @@ def kl_div_grad(
     ``x = log_softmax(z)`` then follows by the chain rule: ``softmax(z) * sum(t) - t`` per row,
     ``q - p`` for a target distribution ``p``.
 
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.kl_div`` (``torch/nn/functional.py``) and ``kl_div``
+       in ``aten/src/ATen/native/Loss.cpp``.
+    .. [2] G. Hinton, O. Vinyals, J. Dean, "Distilling the Knowledge in a Neural Network",
+       arXiv:1503.02531, 2015.
+
     Examples
     --------
     >>> import numpy as np
@@ -865,7 +974,6 @@ def kl_div_grad(
     >>> print(f"{float(kl_div_grad(log_q, p, reduction='batchmean')[0, 0]):.6f}")
     -0.500000
     """
-    xp = _kl_div_checks(input, target, reduction, log_target, validate)
+    xp, log_target = _kl_div_checks(input, target, reduction, log_target, validate, grad_output)
     g = -xp.exp(target) if log_target else -target
-    g = xp.astype(g, input.dtype)
     return g * reduce_grad(input.shape, reduction, grad_output, like=input, xp=xp)

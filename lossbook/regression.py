@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lossbook._array import Array, float_input, namespace
+from lossbook._array import Array, check_float, namespace, quiet
 from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import check_non_empty, check_non_negative, check_same_shape
 
@@ -30,37 +30,28 @@ __all__ = [
 ]
 
 
-def _residual(input: Array, target: Array, reduction: str) -> tuple[Any, Array]:
+def _residual(
+    input: Array, target: Array, reduction: str, grad_output: Array | None = None
+) -> tuple[Any, Array]:
     """Validate the shared arguments and return ``(xp, input - target)``."""
-    xp = float_input(input, "input")
-    namespace(input, target)  # TypeError if target is not an array or from another library
-    float_input(target, "target")
-    if target.dtype != input.dtype:
-        raise TypeError(
-            f"target must have the dtype of input ({_dtype(input)}); got {_dtype(target)}; "
-            "cast one of them explicitly"
-        )
+    xp = namespace(input=input, target=target, grad_output=grad_output)
+    check_float(xp, input, "input")
+    check_float(xp, target, "target", like=input)
     check_reduction(reduction)
     check_same_shape(input, target)
     check_non_empty(input)
-    return xp, input - target
+    with quiet(input):
+        return xp, input - target
 
 
-def _dtype(x: Array) -> str:
-    return str(x.dtype).removeprefix("torch.")
-
-
-def _check_beta(beta: float) -> None:
-    check_non_negative(beta, "beta")
-
-
-def _check_delta(delta: float) -> None:
-    check_non_negative(delta, "delta")
-    if delta == 0:
+def _check_delta(delta: Any) -> float:
+    d = check_non_negative(delta, "delta")
+    if d == 0:
         raise ValueError(
             "delta must be a finite number > 0 (Huber with delta = 0 is identically zero, "
             f"and PyTorch refuses it too); got {delta!r}"
         )
+    return d
 
 
 def _inside(xp: Any, r: Array, a: Array, bound: float) -> tuple[Array, Array]:
@@ -103,6 +94,12 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     ValueError
         Different shapes (no broadcasting), empty input, unknown reduction.
 
+    See Also
+    --------
+    mse_loss_grad : Its hand-derived gradient.
+    huber_loss : Quadratic near 0, linear beyond delta.
+    05_regression_losses.ipynb : The notebook that derives it.
+
     Notes
     -----
     The maximum-likelihood loss for Gaussian noise: :math:`-\\log p(y\\mid x) =
@@ -114,6 +111,10 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     PyTorch accepts a (N, 1) input against a (N,) target with only a warning and returns
     the mean over an (N, N) broadcast; lossbook raises a ValueError.
 
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.mse_loss``.
+
     Examples
     --------
     >>> import numpy as np
@@ -122,7 +123,8 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     1.416667
     """
     xp, r = _residual(input, target, reduction)
-    return reduce(r * r, reduction, xp=xp)
+    with quiet(input):
+        return reduce(r * r, reduction, xp=xp)
 
 
 def mse_loss_grad(
@@ -132,7 +134,9 @@ def mse_loss_grad(
 
     .. math::
         \\frac{\\partial L}{\\partial x_i} = 2 (x_i - y_i)\\, s,
-        \\qquad s = \\tfrac{1}{n} \\text{ for "mean", } 1 \\text{ otherwise}
+        \\qquad s = \\bar g / n \\text{ for "mean", } \\bar g \\text{ otherwise}
+
+    where :math:`\\bar g` is ``grad_output`` (1 by default).
 
     Parameters
     ----------
@@ -147,11 +151,20 @@ def mse_loss_grad(
     array
         The gradient, shaped like ``input`` (for reduction="none", of the sum of the losses).
 
+    See Also
+    --------
+    mse_loss : The loss.
+    05_regression_losses.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     By the chain rule, :math:`\\frac{d}{dx}(x-y)^2 = 2(x-y)\\cdot\\frac{d}{dx}(x-y) = 2(x-y)`;
     the mean divides each term by the number of elements :math:`n`. The gradient grows
     without bound with the residual: one outlier can dominate a whole batch.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.mse_loss``.
 
     Examples
     --------
@@ -160,8 +173,9 @@ def mse_loss_grad(
     >>> print(f"{float(g[1]):.6f}")
     3.000000
     """
-    xp, r = _residual(input, target, reduction)
-    return (2 * reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)) * r
+    xp, r = _residual(input, target, reduction, grad_output)
+    with quiet(input):
+        return (2 * reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)) * r
 
 
 # --- L1 ---------------------------------------------------------------------------------------
@@ -194,11 +208,21 @@ def l1_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     ValueError
         Different shapes (no broadcasting), empty input, unknown reduction.
 
+    See Also
+    --------
+    l1_loss_grad : Its hand-derived gradient.
+    smooth_l1_loss : L1 with a quadratic piece below beta.
+    05_regression_losses.ipynb : The notebook that derives it.
+
     Notes
     -----
     The maximum-likelihood loss for Laplace noise: :math:`-\\log p(y\\mid x) = |y-x|/b +
     \\text{const}`; the constant that minimises it is the median. Exact up to the rounding
     of the subtraction.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.l1_loss``.
 
     Examples
     --------
@@ -208,7 +232,8 @@ def l1_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     0.833333
     """
     xp, r = _residual(input, target, reduction)
-    return reduce(xp.abs(r), reduction, xp=xp)
+    with quiet(input):
+        return reduce(xp.abs(r), reduction, xp=xp)
 
 
 def l1_loss_grad(
@@ -233,14 +258,23 @@ def l1_loss_grad(
     array
         The gradient, shaped like ``input`` (for reduction="none", of the sum of the losses).
 
+    See Also
+    --------
+    l1_loss : The loss.
+    05_regression_losses.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     :math:`|r|` has slope :math:`-1` for :math:`r<0` and :math:`+1` for :math:`r>0`. At
     :math:`r = 0` it has a kink and any value in :math:`[-1, 1]` is a subgradient; PyTorch's
     autograd returns 0 there (the derivative of ``abs`` is ``sign``), and so does this
-    function. ``s`` is :math:`1/n` for "mean" and 1 otherwise. The gradient has the same
+    function. ``s`` is ``grad_output`` (1 by default), divided by :math:`n` for "mean". The gradient has the same
     size however close the prediction is to the target, so gradient descent with a fixed
     step keeps overshooting around the optimum.
+
+    References
+    ----------
+    .. [1] PyTorch: ``torch.nn.functional.l1_loss``.
 
     Examples
     --------
@@ -249,8 +283,9 @@ def l1_loss_grad(
     >>> print(f"{float(g[1]):.6f}")
     1.000000
     """
-    xp, r = _residual(input, target, reduction)
-    return reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp) * xp.sign(r)
+    xp, r = _residual(input, target, reduction, grad_output)
+    with quiet(input):
+        return reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp) * xp.sign(r)
 
 
 # --- SmoothL1 ---------------------------------------------------------------------------------
@@ -290,6 +325,12 @@ def smooth_l1_loss(
     ValueError
         Negative or non-finite ``beta``, different shapes, empty input, unknown reduction.
 
+    See Also
+    --------
+    smooth_l1_loss_grad : Its hand-derived gradient.
+    huber_loss : delta times SmoothL1 with beta = delta.
+    05_regression_losses.ipynb : The notebook that derives it.
+
     Notes
     -----
     Continuous with a continuous slope at :math:`|r| = \\beta` (both pieces give
@@ -306,6 +347,11 @@ def smooth_l1_loss(
     so no ``r / 0`` is ever formed. The quadratic branch only sees the residuals it is used
     for, so autograd never meets ``0 * inf``.
 
+    References
+    ----------
+    .. [1] R. Girshick, "Fast R-CNN", ICCV 2015, arXiv:1504.08083.
+    .. [2] PyTorch: ``torch.nn.functional.smooth_l1_loss``.
+
     Examples
     --------
     >>> import numpy as np
@@ -313,14 +359,15 @@ def smooth_l1_loss(
     >>> print(f"{float(loss):.6f}")
     1.312500
     """
-    _check_beta(beta)
+    beta = check_non_negative(beta, "beta")
     xp, r = _residual(input, target, reduction)
-    a = xp.abs(r)
-    if beta == 0:  # an option, not data: no graph break under torch.compile
-        return reduce(a, reduction, xp=xp)
-    inside, r_in = _inside(xp, r, a, beta)
-    quadratic = (0.5 * r_in) * (r_in / beta)
-    return reduce(xp.where(inside, quadratic, a - 0.5 * beta), reduction, xp=xp)
+    with quiet(input):
+        a = xp.abs(r)
+        if beta == 0:  # an option, not data: no graph break under torch.compile
+            return reduce(a, reduction, xp=xp)
+        inside, r_in = _inside(xp, r, a, beta)
+        quadratic = (0.5 * r_in) * (r_in / beta)
+        return reduce(xp.where(inside, quadratic, a - 0.5 * beta), reduction, xp=xp)
 
 
 def smooth_l1_loss_grad(
@@ -350,6 +397,11 @@ def smooth_l1_loss_grad(
     array
         The gradient, shaped like ``input`` (for reduction="none", of the sum of the losses).
 
+    See Also
+    --------
+    smooth_l1_loss : The loss.
+    05_regression_losses.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Inside, :math:`\\frac{d}{dr}\\frac{r^2}{2\\beta} = \\frac{r}{\\beta}`; outside,
@@ -358,9 +410,14 @@ def smooth_l1_loss_grad(
     :math:`\\pm 1`, so the gradient is continuous and no choice is needed: it equals
     PyTorch's. For ``beta = 0`` (L1) the only kink is :math:`r = 0`, where PyTorch's
     autograd returns 0 and so does this function (``sign(0) = 0``); for ``beta > 0`` the
-    gradient at :math:`r = 0` is :math:`0/\\beta = 0` anyway. ``s`` is :math:`1/n` for
-    "mean" and 1 otherwise. The result is bounded: :math:`|\\partial \\ell_i/\\partial x_i|
-    \\le 1`.
+    gradient at :math:`r = 0` is :math:`0/\\beta = 0` anyway. ``s`` is ``grad_output``
+    (1 by default), divided by :math:`n` for "mean". The per-element slope is bounded:
+    :math:`|\\partial \\ell_i/\\partial x_i| \\le 1`.
+
+    References
+    ----------
+    .. [1] R. Girshick, "Fast R-CNN", ICCV 2015, arXiv:1504.08083.
+    .. [2] PyTorch: ``torch.nn.functional.smooth_l1_loss``.
 
     Examples
     --------
@@ -369,13 +426,14 @@ def smooth_l1_loss_grad(
     >>> print(f"{float(g[0]):.6f}")
     0.500000
     """
-    _check_beta(beta)
-    xp, r = _residual(input, target, reduction)
-    scale = reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)
-    if beta == 0:
-        return scale * xp.sign(r)
-    inside, r_in = _inside(xp, r, xp.abs(r), beta)
-    return scale * xp.where(inside, r_in / beta, xp.sign(r))
+    beta = check_non_negative(beta, "beta")
+    xp, r = _residual(input, target, reduction, grad_output)
+    with quiet(input):
+        scale = reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)
+        if beta == 0:
+            return scale * xp.sign(r)
+        inside, r_in = _inside(xp, r, xp.abs(r), beta)
+        return scale * xp.where(inside, r_in / beta, xp.sign(r))
 
 
 # --- Huber ------------------------------------------------------------------------------------
@@ -415,6 +473,12 @@ def huber_loss(
         ``delta <= 0`` or non-finite (PyTorch refuses 0 too: the loss would be identically
         zero), different shapes, empty input, unknown reduction.
 
+    See Also
+    --------
+    huber_loss_grad : Its hand-derived gradient.
+    smooth_l1_loss : Huber divided by delta.
+    05_regression_losses.ipynb : The notebook that derives it.
+
     Notes
     -----
     Huber's (1964) robust loss: MSE/2 for small residuals, L1 with slope :math:`\\delta` for
@@ -426,6 +490,12 @@ def huber_loss(
     The quadratic piece is :math:`(\\tfrac12 r)\\,r`: one rounding, no hidden epsilon. It
     is computed only for the residuals it is used for, so autograd never meets ``0 * inf``.
 
+    References
+    ----------
+    .. [1] P. J. Huber, "Robust Estimation of a Location Parameter", Annals of Mathematical
+       Statistics 35(1), 1964.
+    .. [2] PyTorch: ``torch.nn.functional.huber_loss``.
+
     Examples
     --------
     >>> import numpy as np
@@ -433,12 +503,13 @@ def huber_loss(
     >>> print(f"{float(loss):.6f}")
     2.062500
     """
-    _check_delta(delta)
+    delta = _check_delta(delta)
     xp, r = _residual(input, target, reduction)
-    a = xp.abs(r)
-    inside, r_in = _inside(xp, r, a, delta)
-    quadratic = (0.5 * r_in) * r_in
-    return reduce(xp.where(inside, quadratic, delta * (a - 0.5 * delta)), reduction, xp=xp)
+    with quiet(input):
+        a = xp.abs(r)
+        inside, r_in = _inside(xp, r, a, delta)
+        quadratic = (0.5 * r_in) * r_in
+        return reduce(xp.where(inside, quadratic, delta * (a - 0.5 * delta)), reduction, xp=xp)
 
 
 def huber_loss_grad(
@@ -468,6 +539,11 @@ def huber_loss_grad(
     array
         The gradient, shaped like ``input`` (for reduction="none", of the sum of the losses).
 
+    See Also
+    --------
+    huber_loss : The loss.
+    05_regression_losses.ipynb : The notebook that derives the gradient.
+
     Notes
     -----
     Inside, :math:`\\frac{d}{dr}\\tfrac12 r^2 = r`; outside,
@@ -475,7 +551,13 @@ def huber_loss_grad(
     :math:`\\partial r/\\partial x = 1`. Both give :math:`\\pm\\delta` at :math:`|r| = \\delta`
     and 0 at :math:`r = 0`: the gradient is continuous (it is :math:`r` clipped to
     :math:`[-\\delta, \\delta]`), so it needs no subgradient choice and equals PyTorch's
-    everywhere. ``s`` is :math:`1/n` for "mean" and 1 otherwise.
+    everywhere. ``s`` is ``grad_output`` (1 by default), divided by :math:`n` for "mean".
+
+    References
+    ----------
+    .. [1] P. J. Huber, "Robust Estimation of a Location Parameter", Annals of Mathematical
+       Statistics 35(1), 1964.
+    .. [2] PyTorch: ``torch.nn.functional.huber_loss``.
 
     Examples
     --------
@@ -484,8 +566,9 @@ def huber_loss_grad(
     >>> print(f"{float(g[1]):.6f}")
     1.000000
     """
-    _check_delta(delta)
-    xp, r = _residual(input, target, reduction)
-    inside, r_in = _inside(xp, r, xp.abs(r), delta)
-    scale = reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)
-    return scale * xp.where(inside, r_in, delta * xp.sign(r))
+    delta = _check_delta(delta)
+    xp, r = _residual(input, target, reduction, grad_output)
+    with quiet(input):
+        inside, r_in = _inside(xp, r, xp.abs(r), delta)
+        scale = reduce_grad(r.shape, reduction, grad_output, like=input, xp=xp)
+        return scale * xp.where(inside, r_in, delta * xp.sign(r))

@@ -14,20 +14,28 @@ over the batch too (``batch=True``), giving one loss per (sample, class) or per 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from lossbook._array import Array, device, float_input, namespace
-from lossbook._math import log_sigmoid
-from lossbook._math import softmax as _softmax
+from lossbook._array import (
+    Array,
+    check_float,
+    check_integer,
+    class_mask,
+    dtype_name,
+    namespace,
+    quiet,
+)
 from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
     check_class_indices,
     check_non_empty,
     check_non_negative,
+    check_option,
     check_probabilities,
     check_same_shape,
     shape_str,
 )
+from lossbook.primitives import _sigmoid_pair, _softmax
 
 __all__ = [
     "dice_loss",
@@ -42,30 +50,50 @@ __all__ = [
 # --- shared preparation ------------------------------------------------------------------------
 
 
+class _Prepared(NamedTuple):
+    """The checked options, the probabilities and the target that the overlap sums need."""
+
+    xp: Any
+    p_full: Array  # the probabilities of every channel
+    p: Array  # the probabilities of the channels that count
+    t: Array  # the target of the channels that count, in the input's dtype
+    axes: tuple[int, ...]  # the axes summed over
+    sigmoid_neg: Array | None  # sigmoid(-input) with sigmoid=True (for the chain rule)
+    include_background: bool
+    softmax: bool
+    batch: bool
+    smooth_nr: float
+    smooth_dr: float
+
+
 def _prepare(
     input: Array,
     target: Array,
     *,
-    include_background: bool,
-    to_onehot_y: bool,
-    sigmoid: bool,
-    softmax: bool,
-    smooth_nr: float,
-    smooth_dr: float,
+    include_background: Any,
+    to_onehot_y: Any,
+    sigmoid: Any,
+    softmax: Any,
+    smooth_nr: Any,
+    smooth_dr: Any,
     reduction: str,
-    batch: bool,
-    validate: bool,
-) -> tuple[Any, Array, Array, Array, tuple[int, ...]]:
-    """Check everything, apply the activation, one-hot the target, drop the background.
-
-    Returns ``xp, p_full, p, t, axes``: the namespace, the probabilities of every channel,
-    the probabilities and target of the channels that count, and the axes summed over.
-    """
+    batch: Any,
+    validate: Any,
+    grad_output: Array | None = None,
+) -> _Prepared:
+    """Check everything, apply the activation, one-hot the target, drop the background."""
+    xp = namespace(input=input, target=target, grad_output=grad_output)
     check_reduction(reduction)
-    xp = float_input(input, "input")
+    check_float(xp, input, "input")
     check_non_empty(input, "input")
-    check_non_negative(smooth_nr, "smooth_nr")
-    check_non_negative(smooth_dr, "smooth_dr")
+    smooth_nr = check_non_negative(smooth_nr, "smooth_nr")
+    smooth_dr = check_non_negative(smooth_dr, "smooth_dr")
+    include_background = check_option(include_background, "include_background", bool)
+    to_onehot_y = check_option(to_onehot_y, "to_onehot_y", bool)
+    sigmoid = check_option(sigmoid, "sigmoid", bool)
+    softmax = check_option(softmax, "softmax", bool)
+    batch = check_option(batch, "batch", bool)
+    validate = check_option(validate, "validate", bool)
     if input.ndim < 3:
         raise ValueError(
             "input must have shape (N, C, *spatial) with at least one spatial axis; "
@@ -87,7 +115,6 @@ def _prepare(
             "include_background=False needs input with at least 2 channels (channel 0 is the "
             f"background that is dropped); got shape {shape_str(input)} with 1 channel"
         )
-    namespace(input, target)  # one library for both, or a TypeError
     if to_onehot_y:
         if n_classes == 1:
             raise ValueError(
@@ -100,34 +127,32 @@ def _prepare(
                 "with to_onehot_y=True, target must hold class indices of shape (N, 1, *spatial) = "
                 f"{expected} for input {shape_str(input)}; got target {shape_str(target)}"
             )
-        if not xp.isdtype(target.dtype, "integral"):
-            raise TypeError(
-                "with to_onehot_y=True, target must hold integer class indices; got dtype "
-                f"{str(target.dtype).removeprefix('torch.')}"
-            )
+        check_integer(xp, target, "target", "integer class indices (with to_onehot_y=True)")
         if validate:
-            check_class_indices(target, n_classes, name="target")
-        classes = xp.arange(n_classes, device=device(input))
-        classes = xp.reshape(classes, (1, n_classes) + (1,) * (input.ndim - 2))
-        t = xp.astype(target == classes, input.dtype)
+            check_class_indices(xp, target, n_classes, name="target")
+        selected, _ = class_mask(xp, target[:, 0, ...], n_classes, 1)
+        t = xp.astype(selected, input.dtype)
     else:
         check_same_shape(input, target)
         if not xp.isdtype(target.dtype, "real floating"):
             raise TypeError(
                 "target must have a real floating dtype (one-hot or soft masks in [0, 1]); got "
-                f"{str(target.dtype).removeprefix('torch.')} (cast a 0/1 mask to float, or pass "
-                "class indices of shape (N, 1, *spatial) with to_onehot_y=True)"
+                f"{dtype_name(target)} (cast a 0/1 mask to float, or pass class indices of shape "
+                "(N, 1, *spatial) with to_onehot_y=True)"
             )
+        check_float(xp, target, "target", like=input)
         if validate:
-            check_probabilities(target, "target")
-        t = target if target.dtype == input.dtype else xp.astype(target, input.dtype)
+            check_probabilities(xp, target, "target")
+        t = target
+    sigmoid_neg = None
     if sigmoid:
-        p_full = xp.exp(log_sigmoid(input))
+        p_full, sigmoid_neg = _sigmoid_pair(xp, input)
     elif softmax:
-        p_full = _softmax(input, axis=1)
+        with quiet(input):
+            p_full = _softmax(xp, input, 1)
     else:
         if validate:
-            check_probabilities(input, "input")
+            check_probabilities(xp, input, "input")
         p_full = input
     p = p_full
     if not include_background:
@@ -135,7 +160,8 @@ def _prepare(
     axes = tuple(range(2, input.ndim))
     if batch:
         axes = (0, *axes)
-    return xp, p_full, p, t, axes
+    return _Prepared(xp, p_full, p, t, axes, sigmoid_neg, include_background, softmax, batch,
+                     smooth_nr, smooth_dr)
 
 
 def _per_class(xp: Any, loss: Array, batch: bool) -> Array:
@@ -146,29 +172,29 @@ def _per_class(xp: Any, loss: Array, batch: bool) -> Array:
 
 
 def _upstream(
-    xp: Any, score: Array, batch: bool, reduction: str, grad_output: Array | None, input: Array
+    c: _Prepared, score: Array, reduction: str, grad_output: Array | None, input: Array
 ) -> Array | float:
     """What each (sample, class) loss receives from the reduction, shaped to broadcast like
     ``score`` (the sums keep their reduced axes)."""
-    g = reduce_grad(_per_class(xp, score, batch).shape, reduction, grad_output, like=input, xp=xp)
+    xp = c.xp
+    g = reduce_grad(_per_class(xp, score, c.batch).shape, reduction, grad_output, like=input,
+                    xp=xp)
     if reduction == "none" and grad_output is not None:
         return xp.reshape(g, tuple(score.shape))
     return g
 
 
-def _backward(
-    xp: Any, input: Array, p_full: Array, dp: Array, *, include_background: bool,
-    sigmoid: bool, softmax: bool,
-) -> Array:
+def _backward(c: _Prepared, dp: Array) -> Array:
     """Chain rule from d(loss)/d(p) of the counted channels to d(loss)/d(input)."""
-    if not include_background:
+    xp = c.xp
+    if not c.include_background:
         dp = xp.concat([xp.zeros_like(dp[:, :1, ...]), dp], axis=1)
-    if sigmoid:
-        # sigma'(x) = sigma(x) sigma(-x), both from log-sigmoid: no overflow for any x
-        return dp * xp.exp(log_sigmoid(input) + log_sigmoid(-input))
-    if softmax:
+    if c.sigmoid_neg is not None:
+        # sigma'(x) = sigma(x) sigma(-x), both from one stable evaluation
+        return dp * (c.p_full * c.sigmoid_neg)
+    if c.softmax:
         # Jacobian-vector product of softmax along the channel axis
-        return p_full * (dp - xp.sum(p_full * dp, axis=1, keepdims=True))
+        return c.p_full * (dp - xp.sum(c.p_full * dp, axis=1, keepdims=True))
     return dp
 
 
@@ -256,6 +282,12 @@ def dice_loss(
     array
         The loss, with the type, dtype and device of ``input``.
 
+    See Also
+    --------
+    dice_loss_grad : Its hand-derived gradient.
+    jaccard_loss : Intersection over union.
+    07_dice_loss.ipynb : The notebook that derives it.
+
     Notes
     -----
     *Dice as F1.* For binary masks the Dice coefficient :math:`2|P \\cap T| / (|P| + |T|)` is
@@ -317,6 +349,12 @@ def dice_loss(
     integers. MONAI's ``other_act``, ``weight``, ``soft_label`` and ``ignore_index`` are not
     modelled. ``jaccard=True`` is the separate :func:`jaccard_loss`.
 
+    References
+    ----------
+    .. [1] F. Milletari, N. Navab, S.-A. Ahmadi, "V-Net: Fully Convolutional Neural Networks for
+       Volumetric Medical Image Segmentation", 3DV 2016, arXiv:1606.04797.
+    .. [2] MONAI: ``DiceLoss`` in ``monai/losses/dice.py``.
+
     Examples
     --------
     >>> import numpy as np
@@ -325,15 +363,17 @@ def dice_loss(
     >>> print(f"{float(dice_loss(p, t)):.6f}")
     0.150000
     """
-    xp, _, p, t, axes = _prepare(
+    squared_pred = check_option(squared_pred, "squared_pred", bool)
+    c = _prepare(
         input, target, include_background=include_background, to_onehot_y=to_onehot_y,
         sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
         reduction=reduction, batch=batch, validate=validate,
     )
-    inter, mismatch = _sums(xp, p, t, axes, squared_pred)
+    xp, p, t, smooth_nr, smooth_dr = c.xp, c.p, c.t, c.smooth_nr, c.smooth_dr
+    inter, mismatch = _sums(xp, p, t, c.axes, squared_pred)
     # 1 - (2I + s_nr) / (2I + M + s_dr) without the subtraction: no cancellation (Notes)
     loss = (mismatch + (smooth_dr - smooth_nr)) / (2 * inter + mismatch + smooth_dr)
-    return reduce(_per_class(xp, loss, batch), reduction, xp=xp)
+    return reduce(_per_class(xp, loss, c.batch), reduction, xp=xp)
 
 
 def dice_loss_grad(
@@ -373,23 +413,43 @@ def dice_loss_grad(
     -------
     array
         Same shape, type, dtype and device as ``input``.
+
+    See Also
+    --------
+    dice_loss : The loss.
+    07_dice_loss.ipynb : The notebook that derives the gradient.
+
+    References
+    ----------
+    .. [1] F. Milletari, N. Navab, S.-A. Ahmadi, "V-Net: Fully Convolutional Neural Networks for
+       Volumetric Medical Image Segmentation", 3DV 2016, arXiv:1606.04797.
+    .. [2] MONAI: ``DiceLoss`` in ``monai/losses/dice.py``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([[[0.9, 0.8, 0.1, 0.2]]])
+    >>> t = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+    >>> print(f"{float(dice_loss_grad(p, t)[0, 0, 0]):.6f}")
+    -0.287499
     """
-    xp, p_full, p, t, axes = _prepare(
+    squared_pred = check_option(squared_pred, "squared_pred", bool)
+    c = _prepare(
         input, target, include_background=include_background, to_onehot_y=to_onehot_y,
         sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
-        reduction=reduction, batch=batch, validate=validate,
+        reduction=reduction, batch=batch, validate=validate, grad_output=grad_output,
     )
-    inter, mismatch = _sums(xp, p, t, axes, squared_pred)
+    xp, p, t, smooth_nr, smooth_dr = c.xp, c.p, c.t, c.smooth_nr, c.smooth_dr
+    inter, mismatch = _sums(xp, p, t, c.axes, squared_pred)
     den = 2 * inter + mismatch + smooth_dr
     score = (2 * inter + smooth_nr) / den  # D, no subtraction
     loss = (mismatch + (smooth_dr - smooth_nr)) / den  # 1 - D, no subtraction
-    scale = _upstream(xp, score, batch, reduction, grad_output, input)
+    scale = _upstream(c, score, reduction, grad_output, input)
     if squared_pred:
         dp = scale * 2 * (score * (p - t) - loss * t) / den
     else:
         dp = scale * (score * (1 - t) - (1 + loss) * t) / den
-    return _backward(xp, input, p_full, dp, include_background=include_background,
-                     sigmoid=sigmoid, softmax=softmax)
+    return _backward(c, dp)
 
 
 # --- Jaccard -------------------------------------------------------------------------------------
@@ -438,6 +498,12 @@ def jaccard_loss(
     array
         The loss, with the type, dtype and device of ``input``.
 
+    See Also
+    --------
+    jaccard_loss_grad : Its hand-derived gradient.
+    dice_loss : The F1 form of the overlap.
+    07_dice_loss.ipynb : The notebook that derives it.
+
     Notes
     -----
     *Relation to Dice.* Without smoothing, per (sample, class), :math:`J = D / (2 - D)` and
@@ -474,6 +540,11 @@ def jaccard_loss(
     exactly without smoothing. lossbook keeps the textbook form, which is also MONAI's own
     ``TverskyLoss(alpha=1, beta=1)``. The other differences are those of :func:`dice_loss`.
 
+    References
+    ----------
+    .. [1] MONAI: ``DiceLoss(jaccard=True)`` in ``monai/losses/dice.py`` and
+       ``TverskyLoss(alpha=1, beta=1)`` in ``monai/losses/tversky.py``.
+
     Examples
     --------
     >>> import numpy as np
@@ -482,15 +553,17 @@ def jaccard_loss(
     >>> print(f"{float(jaccard_loss(p, t, smooth_nr=0.0, smooth_dr=0.0)):.6f}")
     0.260870
     """
-    xp, _, p, t, axes = _prepare(
+    squared_pred = check_option(squared_pred, "squared_pred", bool)
+    c = _prepare(
         input, target, include_background=include_background, to_onehot_y=to_onehot_y,
         sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
         reduction=reduction, batch=batch, validate=validate,
     )
-    inter, mismatch = _sums(xp, p, t, axes, squared_pred)
+    xp, p, t, smooth_nr, smooth_dr = c.xp, c.p, c.t, c.smooth_nr, c.smooth_dr
+    inter, mismatch = _sums(xp, p, t, c.axes, squared_pred)
     # U = I + M; 1 - (I + s_nr) / (U + s_dr) without the subtraction (Notes)
     loss = (mismatch + (smooth_dr - smooth_nr)) / (inter + mismatch + smooth_dr)
-    return reduce(_per_class(xp, loss, batch), reduction, xp=xp)
+    return reduce(_per_class(xp, loss, c.batch), reduction, xp=xp)
 
 
 def jaccard_loss_grad(
@@ -528,23 +601,43 @@ def jaccard_loss_grad(
     -------
     array
         Same shape, type, dtype and device as ``input``.
+
+    See Also
+    --------
+    jaccard_loss : The loss.
+    07_dice_loss.ipynb : The notebook that derives the gradient.
+
+    References
+    ----------
+    .. [1] MONAI: ``DiceLoss(jaccard=True)`` in ``monai/losses/dice.py`` and
+       ``TverskyLoss(alpha=1, beta=1)`` in ``monai/losses/tversky.py``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([[[0.9, 0.8, 0.1, 0.2]]])
+    >>> t = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+    >>> g = jaccard_loss_grad(p, t, smooth_nr=0.0, smooth_dr=0.0)
+    >>> print(f"{float(g[0, 0, 0]):.6f}")
+    -0.434783
     """
-    xp, p_full, p, t, axes = _prepare(
+    squared_pred = check_option(squared_pred, "squared_pred", bool)
+    c = _prepare(
         input, target, include_background=include_background, to_onehot_y=to_onehot_y,
         sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
-        reduction=reduction, batch=batch, validate=validate,
+        reduction=reduction, batch=batch, validate=validate, grad_output=grad_output,
     )
-    inter, mismatch = _sums(xp, p, t, axes, squared_pred)
+    xp, p, t, smooth_nr, smooth_dr = c.xp, c.p, c.t, c.smooth_nr, c.smooth_dr
+    inter, mismatch = _sums(xp, p, t, c.axes, squared_pred)
     den = inter + mismatch + smooth_dr  # U + s_dr, a sum of non-negative terms
     score = (inter + smooth_nr) / den  # J
     loss = (mismatch + (smooth_dr - smooth_nr)) / den  # 1 - J, no subtraction
-    scale = _upstream(xp, score, batch, reduction, grad_output, input)
+    scale = _upstream(c, score, reduction, grad_output, input)
     if squared_pred:
         dp = scale * (2 * score * (p - t) - loss * t) / den
     else:
         dp = scale * (score * (1 - t) - t) / den
-    return _backward(xp, input, p_full, dp, include_background=include_background,
-                     sigmoid=sigmoid, softmax=softmax)
+    return _backward(c, dp)
 
 
 # --- Tversky -------------------------------------------------------------------------------------
@@ -608,6 +701,12 @@ def tversky_loss(
     array
         The loss, with the type, dtype and device of ``input``.
 
+    See Also
+    --------
+    tversky_loss_grad : Its hand-derived gradient.
+    dice_loss : alpha = beta = 1/2, smoothing doubled.
+    07_dice_loss.ipynb : The notebook that derives it.
+
     Notes
     -----
     *Special cases.* :math:`TP + \\tfrac12 FP + \\tfrac12 FN = \\tfrac12(\\sum p + \\sum t)`, so
@@ -642,6 +741,12 @@ def tversky_loss(
     design are those of :func:`dice_loss` for one channel, inputs without a spatial axis and
     class-index dtype.
 
+    References
+    ----------
+    .. [1] S. S. M. Salehi, D. Erdogmus, A. Gholipour, "Tversky loss function for image
+       segmentation using 3D fully convolutional deep networks", MLMI 2017, arXiv:1706.05721.
+    .. [2] MONAI: ``TverskyLoss`` in ``monai/losses/tversky.py``.
+
     Examples
     --------
     >>> import numpy as np
@@ -650,17 +755,18 @@ def tversky_loss(
     >>> print(f"{float(tversky_loss(p, t, alpha=0.3, beta=0.7)):.6f}")
     0.226803
     """
-    check_non_negative(alpha, "alpha")
-    check_non_negative(beta, "beta")
-    xp, _, p, t, axes = _prepare(
+    alpha = check_non_negative(alpha, "alpha")
+    beta = check_non_negative(beta, "beta")
+    c = _prepare(
         input, target, include_background=include_background, to_onehot_y=to_onehot_y,
         sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
         reduction=reduction, batch=batch, validate=validate,
     )
-    tp, errors = _tversky_parts(xp, p, t, axes, alpha, beta)
+    xp, p, t, smooth_nr, smooth_dr = c.xp, c.p, c.t, c.smooth_nr, c.smooth_dr
+    tp, errors = _tversky_parts(xp, p, t, c.axes, alpha, beta)
     # 1 - (TP + s_nr) / (TP + E + s_dr) without the subtraction (Notes)
     loss = (errors + (smooth_dr - smooth_nr)) / (tp + errors + smooth_dr)
-    return reduce(_per_class(xp, loss, batch), reduction, xp=xp)
+    return reduce(_per_class(xp, loss, c.batch), reduction, xp=xp)
 
 
 def tversky_loss_grad(
@@ -701,19 +807,38 @@ def tversky_loss_grad(
     -------
     array
         Same shape, type, dtype and device as ``input``.
+
+    See Also
+    --------
+    tversky_loss : The loss.
+    07_dice_loss.ipynb : The notebook that derives the gradient.
+
+    References
+    ----------
+    .. [1] S. S. M. Salehi, D. Erdogmus, A. Gholipour, "Tversky loss function for image
+       segmentation using 3D fully convolutional deep networks", MLMI 2017, arXiv:1706.05721.
+    .. [2] MONAI: ``TverskyLoss`` in ``monai/losses/tversky.py``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([[[0.9, 0.8, 0.1, 0.2]]])
+    >>> t = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+    >>> print(f"{float(tversky_loss_grad(p, t, alpha=0.3, beta=0.7)[0, 0, 0]):.6f}")
+    -0.372498
     """
-    check_non_negative(alpha, "alpha")
-    check_non_negative(beta, "beta")
-    xp, p_full, p, t, axes = _prepare(
+    alpha = check_non_negative(alpha, "alpha")
+    beta = check_non_negative(beta, "beta")
+    c = _prepare(
         input, target, include_background=include_background, to_onehot_y=to_onehot_y,
         sigmoid=sigmoid, softmax=softmax, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
-        reduction=reduction, batch=batch, validate=validate,
+        reduction=reduction, batch=batch, validate=validate, grad_output=grad_output,
     )
-    tp, errors = _tversky_parts(xp, p, t, axes, alpha, beta)
+    xp, p, t, smooth_nr, smooth_dr = c.xp, c.p, c.t, c.smooth_nr, c.smooth_dr
+    tp, errors = _tversky_parts(xp, p, t, c.axes, alpha, beta)
     den = tp + errors + smooth_dr
     score = (tp + smooth_nr) / den  # T
     loss = (errors + (smooth_dr - smooth_nr)) / den  # 1 - T, no subtraction
-    scale = _upstream(xp, score, batch, reduction, grad_output, input)
+    scale = _upstream(c, score, reduction, grad_output, input)
     dp = scale * (alpha * score * (1 - t) - (loss + beta * score) * t) / den
-    return _backward(xp, input, p_full, dp, include_background=include_background,
-                     sigmoid=sigmoid, softmax=softmax)
+    return _backward(c, dp)

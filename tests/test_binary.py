@@ -17,9 +17,8 @@ from lossbook.binary import (
     binary_cross_entropy_grad,
     binary_cross_entropy_with_logits,
     binary_cross_entropy_with_logits_grad,
-    log_sigmoid,
-    log_sigmoid_grad,
 )
+from lossbook.primitives import log_sigmoid, log_sigmoid_grad
 from tests._vjp import assert_vjp
 
 mpmath.mp.dps = 50
@@ -261,12 +260,26 @@ def test_pos_weight_broadcasts_like_pytorch_on_images():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_type_and_dtype_preserved(f, dtype):
     p = np.array([[0.2, 0.7], [0.9, 0.4]], dtype=dtype)
-    y = np.array([[0, 1], [1, 0]])  # integer labels are cast to the input's dtype
-    out = f(p, y, weight=np.array([1.0, 2.0]))
+    y = np.array([[0, 1], [1, 0]], dtype=dtype)
+    out = f(p, y, weight=np.array([1.0, 2.0], dtype=dtype))
     assert isinstance(out, np.ndarray | np.generic) and out.dtype == np.dtype(dtype)
-    t = f(torch.from_numpy(p), torch.from_numpy(y), weight=torch.tensor([1.0, 2.0],
-                                                                          dtype=torch.float64))
+    t = f(torch.from_numpy(p), torch.from_numpy(y),
+          weight=torch.tensor([1.0, 2.0], dtype=getattr(torch, dtype)))
     assert isinstance(t, torch.Tensor) and t.dtype == getattr(torch, dtype)
+    # one dtype policy: another floating dtype, integer labels or complex weights are refused
+    other = "float32" if dtype == "float64" else "float64"
+    with pytest.raises(TypeError, match=rf"target must have the dtype of input \({dtype}\); "
+                                        rf"got {other}"):
+        f(p, y.astype(other))
+    with pytest.raises(TypeError, match=rf"weight must have the dtype of input \({dtype}\)"):
+        f(p, y, weight=np.array([1.0, 2.0], dtype=other))
+    if "logits" in f.__name__:
+        with pytest.raises(TypeError, match=rf"pos_weight must have the dtype of input \({dtype}"):
+            f(p, y, pos_weight=np.array([1.0, 2.0], dtype=other))
+    with pytest.raises(TypeError, match=r"target must have a real floating dtype .* got int64"):
+        f(p, y.astype(np.int64))
+    with pytest.raises(TypeError, match=r"weight must have a real floating dtype .* got complex"):
+        f(p, y, weight=np.array([1.0, 2.0], dtype=np.complex128))
 
 
 def test_log_sigmoid_keeps_type_and_empty_input():
@@ -345,9 +358,10 @@ def test_weight_that_would_grow_the_output():
 @pytest.mark.parametrize("name", ["weight", "pos_weight"])
 def test_negative_weights(name):
     x, y = np.zeros((2, 3)), np.zeros((2, 3))
-    with pytest.raises(ValueError, match=rf"{name} must hold finite values >= 0; "
-                                         r"got a smallest value of -1"):
+    with pytest.raises(ValueError, match=rf"{name} must hold finite values >= 0; got -1"):
         binary_cross_entropy_with_logits(x, y, **{name: np.array([1.0, -1.0, 2.0])})
+    with pytest.raises(ValueError, match=rf"{name} must hold finite values >= 0; got nan"):
+        binary_cross_entropy_with_logits(x, y, **{name: np.array([1.0, np.nan, 2.0])})
 
 
 @pytest.mark.parametrize("f", [log_sigmoid, binary_cross_entropy, binary_cross_entropy_with_logits,
@@ -359,9 +373,11 @@ def test_integer_input(f):
 
 
 def test_mixed_libraries_and_python_numbers():
-    with pytest.raises(TypeError, match="all arrays must come from one library"):
+    with pytest.raises(TypeError, match=r"target must come from the same library as input "
+                                        r"\(torch\); got numpy"):
         binary_cross_entropy_with_logits(torch.zeros(2), np.zeros(2))
-    with pytest.raises(TypeError, match="expected a NumPy array or a torch tensor, got float"):
+    with pytest.raises(TypeError, match="pos_weight must be a NumPy array or a torch tensor, "
+                                        "got float"):
         binary_cross_entropy_with_logits(np.zeros(2), np.zeros(2), pos_weight=2.0)
 
 
@@ -394,3 +410,12 @@ def test_grad_output_against_autograd(reduction, weighted):
 def test_log_sigmoid_grad_output_against_autograd():
     x = np.random.default_rng(5).normal(size=(2, 3)) * 5
     assert_vjp(log_sigmoid, log_sigmoid_grad, x)
+
+
+def test_bce_gradient_at_p_0_is_minus_inf_without_a_numpy_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = binary_cross_entropy_grad(np.array([0.0, 0.0]), np.array([1.0, 0.0]), reduction="sum")
+    assert g.tolist() == [-math.inf, 1.0]

@@ -12,15 +12,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from lossbook import compare
-from lossbook.classification import (
-    cross_entropy,
-    cross_entropy_grad,
+from lossbook.classification import cross_entropy, cross_entropy_grad, nll_loss, nll_loss_grad
+from lossbook.primitives import (
     log_softmax,
     log_softmax_grad,
     logsumexp,
     logsumexp_grad,
-    nll_loss,
-    nll_loss_grad,
     softmax,
     softmax_grad,
 )
@@ -251,11 +248,18 @@ def test_type_and_dtype_are_preserved(dtype):
         assert isinstance(out, np.ndarray | np.generic) and out.dtype == np.float64
 
 
-def test_float64_weight_is_cast_to_a_float32_input():
+def test_a_float64_weight_with_a_float32_input_is_refused():
+    # one dtype policy: floating arrays of one computation share one dtype, nothing is cast
     x = torch.randn(4, 3, generator=torch.Generator().manual_seed(0))
-    loss = cross_entropy(x, torch.tensor([0, 2, 1, 1]), weight=torch.tensor([1.0, 2.0, 3.0],
-                                                                             dtype=torch.float64))
-    assert loss.dtype == torch.float32
+    y = torch.tensor([0, 2, 1, 1])
+    for f in (cross_entropy, cross_entropy_grad, nll_loss, nll_loss_grad):
+        with pytest.raises(TypeError, match=r"weight must have the dtype of input \(float32\); "
+                                            r"got float64"):
+            f(x, y, weight=torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"target must have the dtype of input \(float32\)"):
+        cross_entropy(x, torch.softmax(x.double(), 1))
+    with pytest.raises(TypeError, match=r"grad_output must have the dtype of input \(float32\)"):
+        cross_entropy_grad(x, y, grad_output=torch.tensor(1.0, dtype=torch.float64))
 
 
 def test_trains_with_autograd_and_without_validation():
@@ -436,8 +440,11 @@ def test_weight_of_wrong_length_or_dtype(f):
         f(X, Y, weight=np.ones((1, 4)))
     with pytest.raises(TypeError, match=r"weight must have a real floating dtype .* got int64"):
         f(X, Y, weight=np.ones(4, dtype=np.int64))
-    with pytest.raises(TypeError, match="one library"):
+    with pytest.raises(TypeError, match=r"weight must come from the same library as input "
+                                        r"\(numpy\); got torch"):
         f(X, Y, weight=torch.ones(4, dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"weight must have a real floating dtype .* got complex128"):
+        f(X, Y, weight=np.ones(4, dtype=np.complex128))
 
 
 @pytest.mark.parametrize("value", [-0.1, 1.5, float("nan"), float("inf")])
@@ -459,7 +466,7 @@ def test_option_types():
 
 def test_probability_rows_must_sum_to_one_when_validating():
     bad = softmax(X) * 1.1
-    with pytest.raises(ValueError, match=r"target must sum to 1 along axis 1; got sums from 1\.1"):
+    with pytest.raises(ValueError, match=r"target must sum to 1 along dim 1; got sums from 1\.1"):
         cross_entropy(X, bad)
     with pytest.raises(ValueError, match="target must hold probabilities within"):
         cross_entropy(X, softmax(X) - 0.3)
@@ -501,10 +508,13 @@ def test_zero_dimensional_input_and_bad_dim():
 
 
 def test_mixed_libraries_are_refused():
-    with pytest.raises(TypeError, match="one library"):
+    with pytest.raises(TypeError, match=r"target must come from the same library as input "
+                                        r"\(torch\); got numpy"):
         cross_entropy(torch.from_numpy(X), Y)
-    with pytest.raises(TypeError, match="expected a NumPy array or a torch tensor, got list"):
+    with pytest.raises(TypeError, match="input must be a NumPy array or a torch tensor, got list"):
         cross_entropy([[1.0, 2.0]], np.array([0]))
+    with pytest.raises(TypeError, match="target must be a NumPy array or a torch tensor, got list"):
+        cross_entropy(X, [0, 1, 2, 3, 0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -541,3 +551,63 @@ def test_grad_output_of_the_primitives_against_autograd():
         assert_vjp(log_softmax, log_softmax_grad, x, dim=dim)
         for keepdim in (False, True):
             assert_vjp(logsumexp, logsumexp_grad, x, dim=dim, keepdim=keepdim)
+
+
+# --------------------------------------------------------------------------------------------
+# the input contract: narrow integer targets, weights, options
+# --------------------------------------------------------------------------------------------
+
+
+def test_uint8_targets_with_more_than_256_classes_are_not_wrapped():
+    # arange(300, dtype=uint8) wraps; the indices 5 and 7 must pick classes 5 and 7
+    x = np.random.default_rng(0).normal(size=(2, 300))
+    theirs = F.cross_entropy(torch.from_numpy(x), torch.tensor([5, 7]))
+    for target in (np.array([5, 7], dtype=np.uint8), torch.tensor([5, 7], dtype=torch.uint8)):
+        xs = x if isinstance(target, np.ndarray) else torch.from_numpy(x)
+        assert float(cross_entropy(xs, target)) == pytest.approx(float(theirs), rel=1e-13)
+        assert float(nll_loss(xs, target)) == pytest.approx(float(nll_loss(x, np.array([5, 7]))))
+    np.testing.assert_allclose(cross_entropy_grad(x, np.array([5, 7], dtype=np.uint8)),
+                               cross_entropy_grad(x, np.array([5, 7])), rtol=1e-15)
+
+
+@pytest.mark.parametrize("f", [cross_entropy, cross_entropy_grad, nll_loss, nll_loss_grad])
+def test_uint8_class_156_is_a_class_not_ignore_index_minus_100(f):
+    x = np.random.default_rng(1).normal(size=(2, 200))
+    wide = np.array([156, 3])
+    for target in (wide.astype(np.uint8), torch.tensor(wide, dtype=torch.uint8)):
+        xs = x if isinstance(target, np.ndarray) else torch.from_numpy(x)
+        np.testing.assert_allclose(np.asarray(f(xs, target, reduction="none")),
+                                   f(x, wide, reduction="none"), rtol=1e-15)
+
+
+@pytest.mark.parametrize("make", [lambda v: np.array(v, dtype=np.int8),
+                                  lambda v: torch.tensor(v, dtype=torch.int8)])
+def test_int8_targets_with_200_classes_are_accepted(make):
+    x = np.random.default_rng(2).normal(size=(2, 200))
+    target = make([5, 120])
+    xs = x if isinstance(target, np.ndarray) else torch.from_numpy(x)
+    assert float(cross_entropy(xs, target)) == pytest.approx(
+        float(cross_entropy(x, np.array([5, 120]))), rel=1e-15)
+    with pytest.raises(ValueError, match=r"target must hold class indices within \[0, 100\) or "
+                                         r"ignore_index=-100; got 120"):
+        cross_entropy(xs[:, :100], target)
+
+
+@pytest.mark.parametrize("f", [cross_entropy, nll_loss, cross_entropy_grad, nll_loss_grad])
+@pytest.mark.parametrize("bad", [np.nan, -1.0, np.inf])
+def test_nan_negative_or_infinite_class_weights_are_refused(f, bad):
+    with pytest.raises(ValueError, match=r"weight must hold finite values >= 0; got"):
+        f(X, Y, weight=np.array([1.0, bad, 1.0, 1.0]))
+
+
+def test_numpy_integer_and_bool_options_are_accepted():
+    expected = cross_entropy(X, Y, ignore_index=-100)
+    assert float(cross_entropy(X, Y, ignore_index=np.int64(-100))) == float(expected)
+    assert float(cross_entropy(X, Y, validate=np.bool_(True))) == float(expected)
+    assert float(cross_entropy(X, Y, label_smoothing=np.float32(0.0))) == float(expected)
+    with pytest.raises(TypeError, match=r"ignore_index must be an int; got float -100\.0"):
+        cross_entropy(X, Y, ignore_index=-100.0)
+    with pytest.raises(TypeError, match="validate must be True or False; got NoneType None"):
+        cross_entropy(X, Y, validate=None)
+    with pytest.raises(TypeError, match="keepdim must be True or False; got str 'yes'"):
+        logsumexp(X, keepdim="yes")

@@ -376,8 +376,7 @@ def test_the_names_notebooks_import_today_keep_working():
         "from lossbook.plotting import LINESTYLES, PALETTE, savefig as s2",
         "from lossbook.exercises import check as c2, all_exercises",
         "from lossbook._exercises.n07_dice_loss import TVERSKY_ALPHA",
-        "from lossbook._exercises.n05_regression_losses import L1_DATA",
-        "import lossbook, lossbook.check, lossbook.course.exercises.n07_dice_loss as n07",
+        "import lossbook, lossbook.course.exercises.n07_dice_loss as n07",
         "import lossbook._exercises.n07_dice_loss as old",
         "from lossbook import check as c3",
         "assert check is c2 is c3 is lossbook.check, lossbook.check",
@@ -401,3 +400,27 @@ def test_repo_root_is_the_checkout_and_never_the_working_directory(tmp_path):
     assert out.startswith("CourseError lossbook is imported from"), out
     assert "not in a checkout of the course" in out
     assert issubclass(CourseError, Exception)
+
+
+# --- study time: optional sections are counted apart ---------------------------------------------
+def test_study_minutes_leaves_optional_sections_out_and_counts_them_apart(tmp_path):
+    import nbformat
+
+    from lossbook.course import study_minutes
+
+    words = " ".join(["word"] * 750)  # five minutes of reading
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# Title\n{words}"),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_markdown_cell(f"## A side road (optional)\n{words}\n### Inside it\n{words}"),
+        nbformat.v4.new_code_cell("check('00.x', 1)"),  # an exercise: five minutes
+        nbformat.v4.new_markdown_cell(f"text before the next heading\n## Back on the road\n{words}"),
+        nbformat.v4.new_code_cell("y = 2"),
+        nbformat.v4.new_code_cell("answer = 3", metadata={"tags": ["solution"]}),
+    ]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    # core: 1500 words (10 min) + 2 code cells; optional: 1504 words (10 min) + 1 cell + 1 exercise
+    assert study_minutes(path) == 10
+    assert study_minutes(path, optional=True) == 15

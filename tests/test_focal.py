@@ -1,6 +1,6 @@
 """Focal losses: properties, accuracy against mpmath, bad input, and MONAI's FocalLoss.
 
-The registry (tests/cases.py) already holds both functions against their twins (torchvision's
+The registry (lossbook.testing.cases) already holds both functions against their twins (torchvision's
 sigmoid_focal_loss formula, MONAI's per-element softmax focal term) for every option set, with
 gradcheck and the generic bad-input rules. This file adds what is specific to focal losses.
 
@@ -47,8 +47,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from lossbook.focal import focal_loss, focal_loss_grad, sigmoid_focal_loss, sigmoid_focal_loss_grad
+from lossbook.testing.twins import torchvision_sigmoid_focal_loss
 from tests._vjp import assert_vjp
-from tests.cases import torchvision_sigmoid_focal_loss
 
 mpmath.mp.dps = 50
 
@@ -342,7 +342,13 @@ XC, YC = np.array([[0.5, -1.0, 0.0], [2.0, 0.0, 1.0]]), np.array([0, 2])
     (lambda: sigmoid_focal_loss(X2, T2, alpha=1.5), ValueError,
      r"alpha must be within \[0, 1\] or None; got 1.5"),
     (lambda: sigmoid_focal_loss(X2, T2, alpha=True), TypeError,
-     r"alpha must be a real number in \[0, 1\] or None; got bool"),
+     r"alpha must be a real number; got bool True"),
+    (lambda: sigmoid_focal_loss(X2, T2.astype(np.float32)), TypeError,
+     r"target must have the dtype of input \(float64\); got float32"),
+    (lambda: sigmoid_focal_loss(X2, T2.astype(np.complex64)), TypeError,
+     r"target must have a real floating dtype .* got complex64"),
+    (lambda: sigmoid_focal_loss(X2, T2, validate=None), TypeError,
+     r"validate must be True or False; got NoneType None"),
     (lambda: sigmoid_focal_loss(X2, T2 * 2), ValueError,
      r"target must hold probabilities within \[0, 1\]; got values from 0 to 2"),
     (lambda: sigmoid_focal_loss(X2, T2.astype(np.int64)), TypeError,
@@ -350,36 +356,54 @@ XC, YC = np.array([[0.5, -1.0, 0.0], [2.0, 0.0, 1.0]]), np.array([0, 2])
     (lambda: sigmoid_focal_loss(X2, T2[:1]), ValueError,
      r"input and target must have the same shape \(no broadcasting\); got input \(2, 2\) and target \(1, 2\)"),
     (lambda: sigmoid_focal_loss(X2.astype(np.int64), T2), TypeError,
-     r"input must have a real floating dtype \(float16/32/64\), got int64"),
+     r"input must have a real floating dtype \(float16/32/64, bfloat16\), got int64"),
     (lambda: sigmoid_focal_loss(torch.from_numpy(X2), T2), TypeError,
-     r"all arrays must come from one library"),
+     r"target must come from the same library as input \(torch\); got numpy"),
+    (lambda: sigmoid_focal_loss(X2, [[1.0, 0.0], [0.0, 1.0]]), TypeError,
+     r"target must be a NumPy array or a torch tensor, got list"),
     (lambda: focal_loss(XC, YC, gamma=-1.0), ValueError,
      r"gamma must be a finite number >= 0; got -1.0"),
     (lambda: focal_loss(XC, YC, alpha=1.2), ValueError,
      r"alpha must be within \[0, 1\] or None; got 1.2"),
     (lambda: focal_loss(XC, YC, alpha=np.array([0.5, 0.5])), ValueError,
-     r"alpha must be a number or have shape \(3,\), one weight per class; got shape \(2,\)"),
+     r"alpha must have shape \(3,\), one value per class of input \(2, 3\); got \(2,\)"),
+    (lambda: focal_loss(XC, YC, alpha="ab"), TypeError,
+     r"alpha must be None, a number, a sequence of numbers or an array of shape \(C,\); "
+     r"got str 'ab'"),
+    (lambda: focal_loss(XC, YC, alpha=[0.2, "x", 0.5]), TypeError,
+     r"alpha must be a real number; got str 'x'"),
+    (lambda: focal_loss(XC, YC, alpha=np.array([0.2, 0.3, 0.5], dtype=np.float32)), TypeError,
+     r"alpha must have the dtype of input \(float64\); got float32"),
+    (lambda: focal_loss(XC, YC, alpha=torch.tensor([0.2, 0.3, 0.5])), TypeError,
+     r"alpha must come from the same library as input \(numpy\); got torch"),
+    (lambda: focal_loss(XC, YC, alpha=np.array([0.2, np.nan, 0.5])), ValueError,
+     r"alpha must hold probabilities within \[0, 1\]"),
     (lambda: focal_loss(XC, YC, alpha=[0.2, 0.3, 1.5]), ValueError,
      r"alpha must hold probabilities within \[0, 1\]; got values from 0.2 to 1.5"),
     (lambda: focal_loss(XC, YC, alpha=np.array([1, 0, 1])), TypeError,
-     r"alpha must be a number, None or an array of real floating dtype; got dtype int64"),
+     r"alpha must have a real floating dtype .* got int64"),
     (lambda: focal_loss(XC, np.array([0, 3])), ValueError,
      r"target must hold class indices within \[0, 3\) or ignore_index=-100; got 3"),
     (lambda: focal_loss(XC, np.array([0, -1])), ValueError,
      r"target must hold class indices within \[0, 3\) or ignore_index=-100; got -1"),
     (lambda: focal_loss(XC, np.array([[0], [2]])), ValueError,
-     r"target must have shape \(2,\) \(input's shape without the class dimension 1\) for "
-     r"input \(2, 3\); got target \(2, 1\)"),
+     r"target of class indices must have shape \(2,\) for input of shape \(2, 3\) \(the input's "
+     r"shape without the class dim 1\); got \(2, 1\)"),
+    (lambda: focal_loss(XC, np.array([True, False])), TypeError,
+     r"target must hold integer class indices; got dtype bool"),
     (lambda: focal_loss(XC, YC.astype(np.float64)), TypeError,
      r"target must hold integer class indices; got dtype float64"),
     (lambda: focal_loss(XC.astype(np.int64), YC), TypeError,
-     r"input must have a real floating dtype \(float16/32/64\), got int64"),
+     r"input must have a real floating dtype \(float16/32/64, bfloat16\), got int64"),
     (lambda: focal_loss(XC[:, :1], np.array([0, 0])), ValueError,
-     r"input must have at least 2 classes along dimension 1; got 1"),
+     r"input must have at least 2 classes along dim 1; got 1"),
     (lambda: focal_loss(np.array(1.0), np.array(0)), ValueError,
-     r"input must have shape \(C,\), \(N, C\) or \(N, C, d1, ...\); got shape \(\)"),
+     r"input must have shape \(C,\), \(N, C\) or \(N, C, d1, ..., dK\) with the classes on "
+     r"dim 1 \(dim 0 if unbatched\); got shape \(\)"),
     (lambda: focal_loss(XC, YC, ignore_index=None), TypeError,
      r"ignore_index must be an int; got NoneType"),
+    (lambda: focal_loss(XC, YC, ignore_index=-100.0), TypeError,
+     r"ignore_index must be an int; got float -100\.0"),
     (lambda: focal_loss(XC, YC, reduction="batchmean"), ValueError,
      r"reduction must be one of 'none', 'mean', 'sum'; got 'batchmean'"),
     (lambda: focal_loss_grad(XC, YC, gamma=-1.0), ValueError,
@@ -596,3 +620,82 @@ def test_grad_output_against_autograd(reduction, gamma):
     for alpha in (None, 0.25, np.array([0.2, 0.5, 0.3])):
         assert_vjp(focal_loss, focal_loss_grad, x, y, gamma=gamma, alpha=alpha,
                    reduction=reduction)
+
+
+# --- the input contract and its edge cases -------------------------------------------------------
+
+
+def _target_grad(f, x, t, **options):
+    t = torch.tensor(t, dtype=torch.float64, requires_grad=True)
+    f(torch.tensor(x, dtype=torch.float64), t, **options).sum().backward()
+    return t.grad
+
+
+def test_sigmoid_focal_gradient_in_the_target_is_torchvision_s_at_hard_labels():
+    x, t = [0.3, -1.2, 2.0], [1.0, 0.0, 1.0]
+    ours = _target_grad(sigmoid_focal_loss, x, t)
+    theirs = _target_grad(torchvision_sigmoid_focal_loss, x, t)
+    torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=0)
+    assert [round(float(g), 3) for g in ours] == [-0.081, 0.09, -0.014]
+    for gamma in (0.0, 0.5, 2.0):  # no jump between t = 1 and t = 0.999999, or 0 and 1e-6
+        hard = _target_grad(sigmoid_focal_loss, x, t, gamma=gamma)
+        near = _target_grad(sigmoid_focal_loss, x, [1 - 1e-6, 1e-6, 1 - 1e-6], gamma=gamma)
+        torch.testing.assert_close(hard, near, rtol=1e-4, atol=1e-6)
+        torch.testing.assert_close(
+            hard, _target_grad(torchvision_sigmoid_focal_loss, x, t, gamma=gamma),
+            rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("t", [0.0, 1.0, 0.3])
+def test_sigmoid_focal_grad_at_the_largest_logits_is_finite_and_right(t):
+    # at x = 1e308, t = 0: ce = 1e308 times d log(1 - p_t)/dx = sigma(-x) = 0 is 0, not inf * 0
+    for x in (1e308, -1e308, np.finfo(np.float64).max):
+        g = sigmoid_focal_loss_grad(np.array([x]), np.array([t]), alpha=None, gamma=2.0)
+        # the limit: d loss / dx -> (1 - t) sigma(x) - t sigma(-x) = 1 - t or -t, times (1-p_t)^2
+        q = 1 - t if x > 0 else t  # 1 - p_t = t sigma(-x) + (1 - t) sigma(x)
+        assert float(g[0]) == pytest.approx(q**2 * ((1 - t) if x > 0 else -t), rel=1e-15)
+
+
+def test_focal_grad_is_zero_not_nan_when_every_target_is_ignored():
+    x = torch.tensor(np.random.default_rng(0).normal(size=(3, 4)), requires_grad=True)
+    y = torch.full((3,), -100)
+    hand = focal_loss_grad(x.detach(), y)
+    focal_loss(x, y).backward()  # the mean is 0 / 0 = NaN, as in PyTorch; its gradient is 0
+    assert torch.equal(hand, torch.zeros_like(hand)) and torch.equal(x.grad, hand)
+    from lossbook import cross_entropy_grad
+
+    assert torch.equal(cross_entropy_grad(x.detach(), y), hand)
+
+
+@pytest.mark.parametrize("logit", [8.0, 12.0, 30.0])
+def test_float16_focal_gradient_near_p_t_1_is_finite(logit):
+    # 1 - p_t = e^-logit is below float16's normal range (6.1e-5): the power is taken in log
+    # space there, with float16's own smallest normal (not float32's 2^-126)
+    x = torch.tensor([[logit, 0.0, -logit]], dtype=torch.float16, requires_grad=True)
+    y = torch.tensor([0])
+    hand = focal_loss_grad(x.detach(), y, gamma=0.5)
+    focal_loss(x, y, gamma=0.5).backward()
+    assert hand.dtype == torch.float16
+    assert bool(torch.isfinite(hand).all()) and bool(torch.isfinite(x.grad).all())
+    ref = focal_loss_grad(x.detach().double(), y, gamma=0.5)
+    torch.testing.assert_close(hand.double(), ref, rtol=2e-2, atol=1e-4)  # float16: 3 digits
+    torch.testing.assert_close(x.grad.double(), ref, rtol=2e-2, atol=1e-4)
+
+
+def test_uint8_targets_of_focal_loss_are_not_wrapped():
+    x = np.random.default_rng(3).normal(size=(2, 300))
+    for xs, target, wide in [
+        (x, np.array([156, 299], dtype=np.uint16), np.array([156, 299])),
+        (x, np.array([156, 255], dtype=np.uint8), np.array([156, 255])),
+        (torch.from_numpy(x), torch.tensor([156, 255], dtype=torch.uint8), torch.tensor([156, 255])),
+    ]:
+        for f in (focal_loss, focal_loss_grad):
+            got, expected = f(xs, target, reduction="none"), f(xs, wide, reduction="none")
+            assert (got == expected).all()
+
+
+def test_focal_options_accept_numpy_scalars():
+    expected = focal_loss(XC, YC)
+    assert float(focal_loss(XC, YC, ignore_index=np.int64(-100))) == float(expected)
+    assert float(focal_loss(XC, YC, gamma=np.float64(2.0))) == float(expected)
+    assert float(focal_loss(XC, YC, alpha=np.float32(1.0))) == float(expected)

@@ -1,8 +1,9 @@
-"""The harness: compare catches wrong implementations; savefig, setup_notebook and check behave."""
+"""The test kit's compare catches wrong implementations; savefig, setup_notebook and check behave."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -11,12 +12,12 @@ import torch
 import torch.nn.functional as F
 
 import lossbook
-from lossbook import compare
 from lossbook._array import float_input
 from lossbook._reduction import reduce
-from lossbook.check import BACKENDS
 from lossbook.exercises import all_exercises, check, verdict
 from lossbook.plotting import PALETTE, savefig
+from lossbook.testing import BACKENDS, Row, compare, summary
+from lossbook.testing.compare import _bound
 
 
 def mse(input, target, *, reduction="mean"):
@@ -31,10 +32,13 @@ def mse_grad(input, target, *, reduction="mean"):
 
 X = np.array([[0.5, -1.0, 2.0], [0.1, 0.2, -3.0]])
 Y = np.array([[0.0, 0.0, 1.0], [1.0, -1.0, 0.5]])
+LINE = ("mse{options} vs F.mse_loss: value, hand gradient, autograd; NumPy float64, torch float64, "
+        "torch float32 (3 backends, 2 precisions): max rel err < 1e-15 (float64), < 1e-6 "
+        "(float32): ok")
 
 
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
-def test_compare_passes_a_correct_implementation(reduction, capsys):
+def test_compare_passes_a_correct_implementation_and_prints_one_line(reduction, capsys):
     rows = compare(mse, F.mse_loss, X, Y, grad=mse_grad, reduction=reduction)
     # value + grad on each backend, plus autograd through ours on the two torch backends
     assert [(r.backend, r.quantity) for r in rows] == [
@@ -43,10 +47,60 @@ def test_compare_passes_a_correct_implementation(reduction, capsys):
         ("torch float32", "value"), ("torch float32", "grad"), ("torch float32", "autograd"),
     ]
     assert all(r.ok for r in rows)
-    out = capsys.readouterr().out
-    assert out.splitlines()[0] == "mse vs mse_loss"
-    assert out.splitlines()[1].split() == ["backend", "quantity", "max", "abs", "max", "rel", "ok"]
-    assert [line.split()[-1] for line in out.splitlines()[2:]] == ["ok"] * 8
+    assert capsys.readouterr().out == LINE.format(options=f"(reduction={reduction!r})") + "\n"
+
+
+def test_compare_prints_the_table_when_asked_and_nothing_when_quiet(capsys):
+    compare(mse, F.mse_loss, X, Y, grad=mse_grad, table=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == LINE.format(options="")
+    assert lines[1].split() == ["backend", "quantity", "max", "abs", "max", "rel", "ok"]
+    assert [line.split()[-1] for line in lines[2:]] == ["ok"] * 8
+    compare(mse, F.mse_loss, X, Y, grad=mse_grad, verbose=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_compare_prints_the_table_on_failure(capsys):
+    def wrong(input, target, *, reduction="mean"):
+        return reduce((input - target) ** 2 * (1 + 3e-5), reduction)
+
+    with pytest.raises(AssertionError, match=r"3 of 3 comparisons failed:\n.*: FAIL\nbackend"):
+        compare(wrong, F.mse_loss, X, Y)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("max rel err < 1e-4 (float64), < 1e-4 (float32): FAIL")
+    assert [line.split()[-1] for line in lines[2:]] == ["FAIL"] * 3
+
+
+@pytest.mark.parametrize(("error", "precision", "bound"), [
+    (0.0, "float64", "< 1e-15"), (2.2e-16, "float64", "< 1e-15"), (9.9e-16, "float64", "< 1e-15"),
+    (1e-15, "float64", "< 1e-14"), (3e-13, "float64", "< 1e-12"), (0.5, "float64", "< 1e0"),
+    (1.2e-7, "float32", "< 1e-6"), (2e-6, "float32", "< 1e-5"), (math.inf, "float32", "inf"),
+])
+def test_the_error_is_printed_as_a_power_of_ten_bound(error, precision, bound):
+    # A bound that ignores the last bits: the line is the same on every CPU.
+    assert _bound(error, precision) == bound
+
+
+def test_the_summary_names_twins_as_a_reader_would_import_them():
+    rows = [Row("torch float64", "value", 0.0, 0.0, True)]
+    assert summary(rows, mse, torch.softmax).startswith("mse vs torch.softmax: value; torch float64 "
+                                                       "(1 backend, 1 precision)")
+    assert summary(rows, mse, F.cross_entropy, {"weight": np.ones(4), "ignore_index": 1}) \
+        .startswith("mse(weight=(4,) array, ignore_index=1) vs F.cross_entropy")
+
+
+def test_the_summary_error_is_relative_to_the_largest_value():
+    # A difference of 1e-17 on an element that is 0 in the twin is small, not an infinite
+    # relative error: the summary divides by the twin's largest magnitude.
+    def off(input, target, *, reduction="none"):
+        return (input - target) ** 2 + np.where(input == 0.5, 1e-17, 0.0)
+
+    rows = compare(off, F.mse_loss, X, X, reduction="none", verbose=False,
+                   backends=("numpy float64",))
+    assert rows[0].max_rel == math.inf and rows[0].norm_rel == 1e-17  # twin all 0: absolute
+    rows = compare(off, F.mse_loss, X, Y, reduction="none", verbose=False,
+                   backends=("numpy float64",))
+    assert rows[0].norm_rel == pytest.approx(1e-17 / 12.25)
 
 
 def test_compare_catches_a_wrong_value():
@@ -136,10 +190,72 @@ def test_compare_casts_array_options_per_backend():
     assert all(r.ok for r in compare(ours, theirs, X, Y, weight=w, verbose=False))
 
 
+def _layers_mse(inputs, targets, *, weights=None, reduction="mean"):
+    """A loss of sequence inputs (one array per layer): the sum of the layers' mean squares."""
+    w = weights or [1.0] * len(inputs)
+    return reduce(sum(w_l * ((a - b) ** 2).mean() for w_l, a, b in zip(w, inputs, targets,
+                                                                       strict=True)), reduction)
+
+
+def _layers_grad(inputs, targets, *, weights=None, reduction="mean", half=None):
+    w = weights or [1.0] * len(inputs)
+    out = [w_l * 2 * (a - b) / (a.size if isinstance(a, np.ndarray) else a.numel())
+           for w_l, a, b in zip(w, inputs, targets, strict=True)]
+    if half is not None:
+        out[half] = out[half] / 2
+    return out
+
+
+LAYERS = [X, X[:, :2]], [Y, Y[:, 1:]]
+
+
+def test_compare_takes_sequence_inputs_and_array_options_inside_them():
+    w = [0.5, np.array(2.0)]
+    rows = compare(_layers_mse, _layers_mse, *LAYERS, grad=_layers_grad, weights=w,
+                   verbose=False)
+    assert all(r.ok for r in rows) and {r.quantity for r in rows} == {"value", "grad",
+                                                                         "autograd"}
+    assert "weights=[0.5, () array]" in summary(rows, _layers_mse, _layers_mse, {"weights": w})
+
+
+def test_compare_catches_a_wrong_gradient_in_one_layer_of_a_sequence():
+    def wrong(inputs, targets, *, reduction="mean"):
+        return _layers_grad(inputs, targets, reduction=reduction, half=1)
+
+    with pytest.raises(AssertionError, match="grad"):
+        compare(_layers_mse, _layers_mse, *LAYERS, grad=wrong, verbose=False)
+
+    def one_array(inputs, targets, *, reduction="mean"):
+        return _layers_grad(inputs, targets, reduction=reduction)[0]
+
+    with pytest.raises(AssertionError, match="expected one array per element of the input"):
+        compare(_layers_mse, _layers_mse, *LAYERS, grad=one_array, verbose=False)
+
+    def upcast_one(inputs, targets, *, reduction="mean"):
+        out = _layers_grad(inputs, targets, reduction=reduction)
+        return [out[0], out[1].double() if isinstance(out[1], torch.Tensor) else out[1]]
+
+    with pytest.raises(AssertionError, match=r"returned dtype torch\.float64, expected "
+                                             r"torch\.float32"):
+        compare(_layers_mse, _layers_mse, *LAYERS, grad=upcast_one, verbose=False)
+
+
 def test_compare_refuses_unknown_backends():
     with pytest.raises(ValueError, match="backends must be among"):
         compare(mse, F.mse_loss, X, Y, backends=("cupy",))
     assert BACKENDS == ("numpy float64", "torch float64", "torch float32")
+
+
+def test_lossbook_compare_is_the_kits_and_import_lossbook_needs_no_torch():
+    import subprocess
+    import sys
+
+    from lossbook.testing.compare import compare as kit_compare
+
+    assert lossbook.compare is kit_compare
+    code = "import sys, lossbook; print('lossbook.testing' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
 
 
 # --- plotting -----------------------------------------------------------------------------------

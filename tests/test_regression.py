@@ -354,10 +354,15 @@ def test_bad_arrays_are_refused(ours, grad, theirs, options):
         with pytest.raises(TypeError, match=r"target must have the dtype of input \(float64\); "
                                             r"got float32"):
             f(_X, _Y.astype(np.float32), **options)
-        with pytest.raises(TypeError, match="all arrays must come from one library"):
+        with pytest.raises(TypeError, match=r"target must come from the same library as input "
+                                            r"\(numpy\); got torch"):
             f(_X, torch.from_numpy(_Y), **options)
-        with pytest.raises(TypeError, match="expected a NumPy array or a torch tensor, got list"):
+        with pytest.raises(TypeError, match="target must be a NumPy array or a torch tensor, "
+                                            "got list"):
             f(_X, [1.5, 2.0, 0.0], **options)
+        with pytest.raises(TypeError, match=r"target must have a real floating dtype .* got "
+                                            r"complex128"):
+            f(_X, _Y.astype(np.complex128), **options)
         with pytest.raises(ValueError, match=r"input must not be empty; got shape \(0,\)"):
             f(_X[:0], _Y[:0], **options)
         with pytest.raises(ValueError, match="reduction must be one of 'none', 'mean', 'sum'"):
@@ -390,3 +395,10 @@ def test_grad_output_against_autograd(ours, ours_grad, _twin, options, reduction
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=(3, 4)) * 3, rng.normal(size=(3, 4))
     assert_vjp(ours, ours_grad, x, y, reduction=reduction, **options)
+
+
+def test_overflow_gives_inf_without_a_numpy_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(mse_loss(np.array([1e200]), np.array([0.0]))) == math.inf
+        assert float(mse_loss_grad(np.array([1e308]), np.array([-1e308]))[0]) == math.inf

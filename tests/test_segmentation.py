@@ -1,6 +1,6 @@
 """Dice, Jaccard and Tversky losses: properties, empty masks, MONAI differences, bad input.
 
-The registry (tests/cases.py) already holds every option set against MONAI's DiceLoss /
+The registry (lossbook.testing.cases) already holds every option set against MONAI's DiceLoss /
 TverskyLoss, with gradients and gradcheck. This file adds what a registry entry cannot say:
 the algebraic relations between the three losses, empty masks, extreme logits against mpmath,
 the settings where lossbook and MONAI differ by design (each with its exact relation), and
@@ -289,7 +289,8 @@ def test_difference_5_float_class_indices_are_refused():
                                                       torch.from_numpy(labels.astype(np.float64)))
     assert float(ours) == pytest.approx(float(theirs), rel=1e-13)  # MONAI takes floats too
     for f in LOSSES:
-        with pytest.raises(TypeError, match="target must hold integer class indices; got dtype float64"):
+        with pytest.raises(TypeError, match=r"target must hold integer class indices \(with "
+                                            r"to_onehot_y=True\); got dtype float64"):
             f(x, labels.astype(np.float64), softmax=True, to_onehot_y=True)
 
 
@@ -360,7 +361,8 @@ class TestBadInput:
 
     def test_mixed_libraries(self, f):
         p, t = _probabilities()
-        with pytest.raises(TypeError, match="all arrays must come from one library"):
+        with pytest.raises(TypeError, match=r"target must come from the same library as input "
+                                            r"\(torch\); got numpy"):
             f(torch.from_numpy(p), t)
 
     def test_unknown_reduction(self, f):
@@ -382,13 +384,18 @@ def test_tversky_negative_alpha_or_beta(name):
 @pytest.mark.parametrize("f", LOSSES, ids=lambda f: f.__name__)
 def test_type_and_dtype_preserved(f):
     p, t = _probabilities()
-    out = f(p.astype(np.float32), t)  # a float64 target follows the float32 input
+    out = f(p.astype(np.float32), t.astype(np.float32))
     assert isinstance(out, np.ndarray | np.generic) and out.dtype == np.float32
-    g = GRADS[f](p.astype(np.float32), t)
+    g = GRADS[f](p.astype(np.float32), t.astype(np.float32))
     assert g.dtype == np.float32 and g.shape == p.shape
     xt = torch.from_numpy(p).float()
-    assert f(xt, torch.from_numpy(t), reduction="none").dtype == torch.float32
-    assert GRADS[f](xt, torch.from_numpy(t)).dtype == torch.float32
+    assert f(xt, torch.from_numpy(t).float(), reduction="none").dtype == torch.float32
+    assert GRADS[f](xt, torch.from_numpy(t).float()).dtype == torch.float32
+    # one dtype policy: a float64 target with a float32 input is refused, not cast
+    for g_or_f in (f, GRADS[f]):
+        with pytest.raises(TypeError, match=r"target must have the dtype of input \(float32\); "
+                                            r"got float64"):
+            g_or_f(p.astype(np.float32), t)
 
 
 @pytest.mark.parametrize("f", LOSSES, ids=lambda f: f.__name__)

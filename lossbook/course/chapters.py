@@ -42,39 +42,59 @@ COURSE = (
     Chapter(5, "regression_losses", "Regression losses",
             "MSE, L1, SmoothL1, Huber: likelihoods, mean vs median, gradients, outliers"),
     Chapter(6, "focal_loss", "Focal loss",
-            "class imbalance; p_t, gamma and alpha; CE vs weighted CE vs focal"),
+            "class imbalance; q_t, gamma and alpha; the prior bias; CE vs weighted CE vs focal"),
     Chapter(7, "dice_loss", "Dice loss",
             "Dice and IoU; soft Dice; empty masks; Tversky; a toy segmentation"),
     Chapter(8, "margin_losses", "Margin losses",
             "triplet, hinge, margin ranking and cosine embedding losses; a learned embedding"),
-    Chapter(9, "choosing_a_loss", "Choosing a loss",
-            "a decision table; every loss side by side; common mistakes and their symptoms"),
-    Chapter(10, "common_claims", "Common claims",
-            "claims from tutorials, each tested: true, false, or true with conditions"),
+    Chapter(12, "choosing_a_loss", "Choosing a loss",
+            "a decision table by task and metric; the loss families side by side; common mistakes"),
+    Chapter(13, "common_claims", "Common claims",
+            "claims from tutorials decided by one rule; claims about 06-08 decided by training"),
 )
 
 
-def study_minutes(path: Path) -> int:
+def study_minutes(path: Path, *, optional: bool = False) -> int:
     """An estimate of the time to work through a notebook, in minutes, rounded to 5.
 
     Reading the text at 150 words a minute, one minute per code cell to run and read it, and five
-    minutes per exercise (a code cell calling ``check``); solution cells do not count.
+    minutes per exercise (a code cell calling ``check``); solution cells do not count. A section
+    whose Markdown heading ends with "(optional)" runs to the next heading of the same or a
+    higher level: its text and cells are left out, and ``optional=True`` counts only them.
     """
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    words = sum(len(re.findall(r"[A-Za-z]+", c.source)) for c in nb.cells
-                if c.cell_type == "markdown")
-    code = [c for c in nb.cells if c.cell_type == "code"
-            and "solution" not in c.metadata.get("tags", [])]
-    exercises = sum("check(" in c.source for c in code)
-    minutes = words / 150 + len(code) + 5 * exercises
-    return max(5, 5 * round(minutes / 5))
+    words = code = exercises = 0
+    level = None  # the heading level of the optional section we are in, if any
+    for cell in nb.cells:
+        if "solution" in cell.metadata.get("tags", []):
+            continue
+        if cell.cell_type == "code":
+            if (level is not None) == optional:
+                code += 1
+                exercises += "check(" in cell.source
+            continue
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            heading = re.match(r"(#{1,6})\s+(.*?)\s*$", line)
+            if heading:
+                depth = len(heading.group(1))
+                if level is not None and depth <= level:
+                    level = None
+                if level is None and heading.group(2).lower().endswith("(optional)"):
+                    level = depth
+            if (level is not None) == optional:
+                words += len(re.findall(r"[A-Za-z]+", line))
+    minutes = words / 150 + code + 5 * exercises
+    return 5 * round(minutes / 5) if optional else max(5, 5 * round(minutes / 5))
 
 
 def course_table(folder: Path) -> str:
-    """The course map as a Markdown table, with the estimated study time of each notebook; a
-    chapter whose notebook is not in ``folder`` yet is marked "in preparation".
+    """The course map as a Markdown table, with the estimated study time of each notebook (and of
+    its optional sections, if it has any); a chapter whose notebook is not in ``folder`` yet is
+    marked "in preparation".
 
     Examples
     --------
@@ -87,8 +107,11 @@ def course_table(folder: Path) -> str:
         path = ch.path(folder)
         if path.is_file():
             minutes = study_minutes(path)
+            extra = study_minutes(path, optional=True)
             total += minutes
             name, time = f"[{ch.title}](notebooks/{ch.stem}.ipynb)", f"{minutes} min"
+            if extra:
+                time += f" (+{extra} optional)"
         else:
             name, time = ch.title, "in preparation"
         lines.append(f"| {ch.number:02d} | {name} | {ch.goals} | {time} |")

@@ -15,6 +15,12 @@ def _entropy_bits(p: np.ndarray) -> float:
     return float(-np.sum(nonzero * np.log2(nonzero)))
 
 
+def _dice_sum_distribution() -> np.ndarray:
+    faces = np.arange(1, 7)
+    sums = (faces[:, None] + faces[None, :]).ravel()
+    return np.array([np.mean(sums == s) for s in range(2, 13)])
+
+
 EXERCISES = (
     Exercise(
         "01.surprisal_two_sixes",
@@ -32,6 +38,13 @@ EXERCISES = (
             (np.array([0.25, 0.0, 0.25, 0.5]),),
             (np.full(8, 0.125),),
         ),
+    ),
+    Exercise(
+        "01.entropy_of_dice_sum",
+        _entropy_bits(_dice_sum_distribution()),
+        rtol=1e-4,
+        hint="the sum s of two dice has probability (the number of the 36 pairs that add up to s) "
+        "/ 36; list those eleven probabilities and take their entropy in bits",
     ),
     Exercise(
         "01.huffman_mean_length",

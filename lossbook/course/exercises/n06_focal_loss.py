@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lossbook.course.exercises import Exercise
 
 
-def _p_t(logit: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Probability the model gives to the right answer: sigmoid(x) for t = 1, 1 - sigmoid(x) for t = 0."""
-    return np.where(target == 1, 1 / (1 + np.exp(-logit)), 1 / (1 + np.exp(logit)))
+def _q_t(logit: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """Probability the model gives to the right answer: sigmoid(z) for y = 1, 1 - sigmoid(z) for y = 0."""
+    return np.where(label == 1, 1 / (1 + np.exp(-logit)), 1 / (1 + np.exp(logit)))
 
 
-def _binary_focal(logit: np.ndarray, target: np.ndarray, alpha: float, gamma: float) -> np.ndarray:
-    p_t = _p_t(logit, target)
-    alpha_t = np.where(target == 1, alpha, 1 - alpha)
-    return -alpha_t * (1 - p_t) ** gamma * np.log(p_t)
+def _softmax_focal(logits: np.ndarray, labels: np.ndarray, gamma: float) -> np.ndarray:
+    """-(1 - q_t)^gamma log q_t per example, q_t the softmax probability of the labelled class."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_q = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    log_q_t = log_q[np.arange(len(labels)), labels]
+    return -((1 - np.exp(log_q_t)) ** gamma) * log_q_t
 
+
+# Every example starts at q = sigma(-log 99) = 0.01: a negative costs -log(0.99), a positive
+# -log(0.01); the notebook's training set has 2000 negatives and 20 positives.
+_NEG, _POS = 2000 * -math.log(0.99), 20 * -math.log(0.01)
 
 EXERCISES = (
     Exercise(
-        "06.p_t",
-        _p_t,
+        "06.q_t",
+        _q_t,
         cases=(
             (np.array([0.0, 2.0, -1.0]), np.array([1, 1, 0])),
             (np.array([3.0, -3.0]), np.array([0, 0])),
@@ -29,25 +37,26 @@ EXERCISES = (
         ),
     ),
     Exercise(
-        "06.focal_by_hand",
-        _binary_focal,
+        "06.softmax_focal",
+        _softmax_focal,
         cases=(
-            (np.array([1.0, -2.0, 0.3]), np.array([1, 0, 0]), 0.25, 2.0),
-            (np.array([0.0, 4.0]), np.array([0, 1]), 0.5, 1.0),
-            (np.array([-1.5, 2.5]), np.array([1, 1]), 0.9, 0.0),
+            (np.array([[2.0, 0.0, -1.0], [0.5, 0.5, 0.5]]), np.array([0, 2]), 2.0),
+            (np.array([[1.0, -1.0], [-3.0, 2.0], [0.0, 0.1]]), np.array([1, 1, 0]), 0.5),
+            (np.array([[0.3, -0.2, 1.5, 0.0]]), np.array([3]), 0.0),
         ),
     ),
     Exercise(
-        "06.factor_at_090",
-        (1 - 0.9) ** 2,
-        rtol=1e-6,
-        hint="the modulating factor is (1 - p_t) ** gamma; here gamma = 2 and p_t = 0.9.",
+        "06.negatives_share_at_prior",
+        _NEG / (_NEG + _POS),
+        rtol=2e-3,
+        hint="with every logit at b, every negative costs -log(1 - sigma(b)) and every positive "
+        "-log(sigma(b)); add each group's losses over the training set and divide by the total.",
     ),
     Exercise(
-        "06.balancing_alpha",
-        100 / 101,
-        rtol=1e-4,
-        hint="with 1 positive for every 100 negatives, the positives' total weight is alpha * 1 "
-        "and the negatives' is (1 - alpha) * 100; set them equal.",
+        "06.alpha_025_balances",
+        0.25 / 0.75,
+        rtol=2e-3,
+        hint="take n positives and r * n negatives; write the total weight of each class with "
+        "alpha_t (alpha for a positive, 1 - alpha for a negative) and solve for r.",
     ),
 )

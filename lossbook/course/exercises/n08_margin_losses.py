@@ -6,9 +6,22 @@ import numpy as np
 
 from lossbook.course.exercises import Exercise
 
+# A small 2-D embedding of three classes of four points, for the rescaling exercise.
+RESCALE_EMB = np.array([
+    [0.92, -1.15], [0.19, -0.26], [-0.2, -0.1], [-0.91, -0.1],
+    [0.61, 1.7], [1.1, 0.04], [0.87, -0.1], [0.53, 0.02],
+    [0.52, 0.89], [0.73, 0.91], [0.31, 1.7], [0.55, 0.77],
+])
+RESCALE_LABELS = np.repeat(np.arange(3), 4)
 
-def _triplet_hinge(d_pos: np.ndarray, d_neg: np.ndarray, margin: float) -> np.ndarray:
-    return np.maximum(0.0, margin + d_pos - d_neg)
+
+def _easy_share_limit() -> float:
+    """The share of easy triplets of s * RESCALE_EMB as s grows without bound (margin fixed):
+    the share of triplets with d(a, n) > d(a, p), i.e. of easy triplets at margin 0."""
+    d = np.linalg.norm(RESCALE_EMB[:, None] - RESCALE_EMB[None], axis=-1)
+    same = RESCALE_LABELS[:, None] == RESCALE_LABELS[None]
+    valid = (same & ~np.eye(len(d), dtype=bool))[:, :, None] & ~same[:, None, :]
+    return float(np.mean((d[:, :, None] - d[:, None, :])[valid] < 0))
 
 
 def _cosine_grad(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -31,13 +44,11 @@ def _active_count() -> float:
 
 EXERCISES = (
     Exercise(
-        "08.triplet_hinge",
-        _triplet_hinge,
-        cases=(
-            (np.array([0.2, 1.0, 0.7]), np.array([1.5, 0.4, 1.2]), 0.5),
-            (np.array([0.0, 2.0]), np.array([0.0, 0.5]), 1.0),
-            (np.array([3.0]), np.array([1.0]), 0.1),
-        ),
+        "08.easy_share_limit",
+        _easy_share_limit(),
+        rtol=1e-6,
+        hint="a triplet is easy when s * d_pos + margin < s * d_neg; divide by s and let s grow: "
+        "which triplets end up easy? share_easy can count them for you.",
     ),
     Exercise(
         "08.active_count",

@@ -1,4 +1,4 @@
-"""Margin losses beyond the registry: kinks, properties, accuracy, bad input (lossbook.embedding)."""
+"""Margin losses beyond the registry: kinks, properties, accuracy, bad input (lossbook.margin)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lossbook.embedding import (
+from lossbook.margin import (
     cosine_embedding_loss,
     cosine_embedding_loss_grad,
     hinge_embedding_loss,
@@ -22,8 +22,8 @@ from lossbook.embedding import (
     triplet_margin_loss,
     triplet_margin_loss_grad,
 )
+from lossbook.testing import CASES
 from tests._vjp import assert_vjp
-from tests.cases import CASES
 
 mpmath.mp.dps = 50
 
@@ -67,7 +67,7 @@ def _hinge_arguments(case, inputs, options) -> np.ndarray:
     return np.asarray(cos - options.get("margin", 0.0))[np.asarray(y) == -1]
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.ours.__module__ == "lossbook.embedding"],
+@pytest.mark.parametrize("case", [c for c in CASES if c.ours.__module__ == "lossbook.margin"],
                          ids=lambda c: c.name)
 def test_registry_inputs_are_away_from_the_kinks(case):
     inputs = case.make_inputs(np.random.default_rng(0))
@@ -365,11 +365,23 @@ A = np.zeros((3, 4))
     (lambda: hinge_embedding_loss(np.ones(2), np.array([1.0, 2.0])),
      ValueError, r"target must hold only the values \{-1, 1\}; got 2.0"),
     (lambda: cosine_embedding_loss(A + 1, A + 1, np.array([1, -1, 0])),
-     ValueError, r"target must hold only the values \{-1, 1\}; got 0.0"),
+     ValueError, r"target must hold only the values \{-1, 1\}; got 0$"),
+    # a uint8 255 is not -1 (torch compares it with -1 as with 255)
+    (lambda: margin_ranking_loss(torch.ones(2, dtype=T64), torch.zeros(2, dtype=T64),
+                                 torch.tensor([1, 255], dtype=torch.uint8)),
+     ValueError, r"target must hold only the values \{-1, 1\}; got 255"),
+    (lambda: hinge_embedding_loss(np.ones(2), np.array([1.0, -1.0], dtype=np.float32)),
+     TypeError, r"target must have the dtype of input \(float64\); got float32"),
+    (lambda: margin_ranking_loss(np.ones(2), np.zeros(2), np.array([1.0, -1.0], dtype=np.float32)),
+     TypeError, r"target must have the dtype of input1 \(float64\); got float32"),
+    (lambda: hinge_embedding_loss(np.ones(2), np.array([1, -1], dtype=np.complex64)),
+     TypeError, r"target must hold the labels -1 and 1 as integers or floats of the input's "
+                r"dtype; got dtype complex64"),
     (lambda: cosine_embedding_loss(A + 1, A + 1, np.array([1.0, np.nan, 1.0])),
      ValueError, r"target must hold only the values \{-1, 1\}; got nan"),
     (lambda: hinge_embedding_loss(np.ones(2), np.array([True, False])),
-     TypeError, "target must hold the labels -1 and 1 as floats or ints; got dtype bool"),
+     TypeError, "target must hold the labels -1 and 1 as integers or floats of the input's "
+                "dtype; got dtype bool"),
     # mismatched embedding sizes
     (lambda: triplet_margin_loss(A, np.zeros((3, 5)), A),
      ValueError, r"anchor and positive must have the same shape .*got anchor \(3, 4\) and positive \(3, 5\)"),
@@ -399,7 +411,9 @@ A = np.zeros((3, 4))
     (lambda: triplet_margin_loss(A, A, A, margin=0.0),
      ValueError, r"margin must be a finite number > 0 .*got 0.0"),
     (lambda: triplet_margin_loss(A, A, A, margin=-1.0), ValueError, r"margin must be a finite number > 0"),
-    (lambda: triplet_margin_loss(A, A, A, swap=1), TypeError, r"swap must be a bool; got int"),
+    (lambda: triplet_margin_loss(A, A, A, swap=1), TypeError, r"swap must be True or False; got int 1"),
+    (lambda: hinge_embedding_loss(np.ones(3), np.ones(3), validate="yes"), TypeError,
+     r"validate must be True or False; got str 'yes'"),
     (lambda: margin_ranking_loss(np.ones(3), np.ones(3), np.ones(3), margin=-0.1),
      ValueError, r"margin must be a finite number >= 0; got -0.1"),
     (lambda: hinge_embedding_loss(np.ones(3), np.ones(3), margin=-1.0),
@@ -418,9 +432,11 @@ A = np.zeros((3, 4))
     (lambda: margin_ranking_loss(np.ones(2, dtype=np.int64), np.ones(2), np.ones(2)),
      TypeError, r"input1 must have a real floating dtype"),
     (lambda: margin_ranking_loss([1.0], np.ones(1), np.ones(1)),
-     TypeError, r"expected a NumPy array or a torch tensor, got list"),
+     TypeError, r"input1 must be a NumPy array or a torch tensor, got list"),
     (lambda: triplet_margin_loss(torch.zeros(3, 4, dtype=T64), A, A),
-     TypeError, r"all arrays must come from one library"),
+     TypeError, r"positive must come from the same library as anchor \(torch\); got numpy"),
+    (lambda: cosine_embedding_loss(A, A, torch.ones(3)),
+     TypeError, r"target must come from the same library as input1 \(numpy\); got torch"),
     # empty
     (lambda: triplet_margin_loss(np.zeros((3, 0)), np.zeros((3, 0)), np.zeros((3, 0))),
      ValueError, r"anchor must not be empty; got shape \(3, 0\)"),
@@ -558,3 +574,114 @@ def test_grad_output_against_autograd(reduction):
                reduction=reduction)
     assert_vjp(cosine_embedding_loss, cosine_embedding_loss_grad, a, pos, y,
                reduction=reduction, margin=-0.2)
+
+
+# --- the input contract: NaN, infinities, the largest floats, narrow labels ----------------------
+NAN, INF = math.nan, math.inf
+
+
+def _torch_grad(f, first, *rest, **options):
+    x = first.clone().requires_grad_(True)
+    f(x, *rest, **options).sum().backward()
+    return x.grad
+
+
+_A = [[0.5, 0.0, 1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]]
+_P = [[1.0, 0.0, 0.5], [1.0, 0.0, 0.0], [1.0, 2.0, 2.5]]
+_N = [[0.0, 2.0, 0.0], [0.5, 0.5, 0.0], [1.0, 2.0, 3.5]]
+
+
+@pytest.mark.parametrize("p", [1.0, 1.5, 2.0, math.inf])
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("which", [0, 1, 2], ids=["anchor", "positive", "negative"])
+def test_triplet_at_nan_and_inf_input(p, swap, which):
+    """A NaN anywhere: the hand gradient is PyTorch's autograd gradient. An infinite component:
+    the loss is PyTorch's (0 for an infinitely far negative), the gradient its limit (PyTorch's
+    norm backward gives NaN there, from inf / inf)."""
+    for row, comp in [(0, 0), (1, 1), (2, 2)]:
+        for value in (NAN, INF, -INF):
+            arrays = [torch.tensor(a, dtype=T64) for a in (_A, _P, _N)]
+            arrays[which][row, comp] = value
+            theirs = F.triplet_margin_loss(*arrays, p=p, swap=swap, reduction="none")
+            ours = triplet_margin_loss(*arrays, p=p, swap=swap, reduction="none")
+            torch.testing.assert_close(ours, theirs, equal_nan=True)
+            hand = triplet_margin_loss_grad(*arrays, p=p, swap=swap, reduction="sum")
+            assert torch.equal(torch.isnan(hand[[r for r in range(3) if r != row]]),
+                               torch.zeros(2, 3, dtype=torch.bool))  # other rows untouched
+            if math.isnan(value):
+                twin = _torch_grad(F.triplet_margin_loss, *arrays, p=p, swap=swap,
+                                   reduction="none")
+                torch.testing.assert_close(hand, twin, equal_nan=True)
+            else:
+                assert bool(torch.isfinite(hand).all())
+                if which == 2 and float(ours[row]) == 0.0:  # an infinitely far negative
+                    assert torch.equal(hand[row], torch.zeros(3, dtype=T64))
+
+
+def test_triplet_with_an_infinite_negative_is_finite_as_in_pytorch():
+    a, pos = torch.zeros(1, 2, dtype=T64), torch.tensor([[1.0, 0.0]], dtype=T64)
+    neg = torch.tensor([[INF, 0.0]], dtype=T64)
+    assert float(F.triplet_margin_loss(a, pos, neg)) == 0.0
+    assert float(triplet_margin_loss(a, pos, neg)) == 0.0
+    assert float(triplet_margin_loss(a.numpy(), pos.numpy(), neg.numpy())) == 0.0
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_hinge_and_ranking_gradients_at_nan_equal_autograd(reduction):
+    x = torch.tensor([NAN, NAN, 0.5, 2.0, INF, -INF], dtype=T64)
+    y = torch.tensor([1.0, -1.0, -1.0, -1.0, -1.0, 1.0], dtype=T64)
+    hand = hinge_embedding_loss_grad(x, y, reduction=reduction)
+    torch.testing.assert_close(hand, _torch_grad(F.hinge_embedding_loss, x, y,
+                                                 reduction=reduction))
+    torch.testing.assert_close(hand, _torch_grad(hinge_embedding_loss, x, y, reduction=reduction))
+    x1 = torch.tensor([NAN, 1.0, 0.0, 0.0, INF], dtype=T64)
+    x2 = torch.tensor([0.0, 0.0, NAN, NAN, 1.0], dtype=T64)
+    y = torch.tensor([1.0, -1.0, 1.0, -1.0, -1.0], dtype=T64)
+    hand = margin_ranking_loss_grad(x1, x2, y, reduction=reduction)
+    torch.testing.assert_close(hand, _torch_grad(F.margin_ranking_loss, x1, x2, y,
+                                                 reduction=reduction))
+    torch.testing.assert_close(hand, _torch_grad(margin_ranking_loss, x1, x2, y,
+                                                 reduction=reduction))
+    np.testing.assert_array_equal(
+        margin_ranking_loss_grad(x1.numpy(), x2.numpy(), y.numpy(), reduction=reduction),
+        hand.numpy())
+
+
+@pytest.mark.parametrize("scale", [1e31, 1e154, 1e200, 1e300, np.finfo(np.float64).max / 4])
+def test_cosine_is_finite_for_components_up_to_the_largest_float(scale):
+    # PyTorch squares the components and is NaN above ~1.3e154; the cosine of a scaled pair is
+    # the cosine of the pair (its eps, absolute, is negligible at these norms)
+    x1, x2 = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([[3.0, 1.0], [1.0, 1.0]])
+    y = np.array([1.0, -1.0])
+    base = cosine_embedding_loss(x1, x2, y, reduction="none")
+    big = cosine_embedding_loss(x1 * scale, x2 * scale, y, reduction="none")
+    np.testing.assert_allclose(big, base, rtol=1e-12)
+    g = cosine_embedding_loss_grad(x1 * scale, x2 * scale, y, reduction="none")
+    assert np.isfinite(g).all()
+    np.testing.assert_allclose(g * scale, cosine_embedding_loss_grad(x1, x2, y, reduction="none"),
+                               rtol=1e-11)
+    largest = np.finfo(np.float64).max
+    exact = 1 - (1 - 0.5) / math.sqrt(2 * 1.25)  # 1 - cos((1, 1), (1, -1/2))
+    got = cosine_embedding_loss(np.array([[largest, largest]]),
+                                np.array([[largest, -largest / 2]]), np.array([1.0]))
+    assert float(got) == pytest.approx(exact, rel=1e-15)
+
+
+def test_a_uint8_label_255_is_not_minus_1():
+    x1, x2 = torch.ones(2, dtype=T64), torch.zeros(2, dtype=T64)
+    y = torch.tensor([1, 255], dtype=torch.uint8)
+    for call in (lambda: margin_ranking_loss(x1, x2, y), lambda: hinge_embedding_loss(x1, y),
+                 lambda: margin_ranking_loss_grad(x1, x2, y),
+                 lambda: cosine_embedding_loss(x1[None].expand(2, 2), x1[None].expand(2, 2), y)):
+        with pytest.raises(ValueError, match=r"target must hold only the values \{-1, 1\}; "
+                                             r"got 255"):
+            call()
+    labels = torch.tensor([1, -1], dtype=torch.int8)  # narrow labels are the numbers they hold
+    torch.testing.assert_close(margin_ranking_loss(x1, x2, labels),
+                               margin_ranking_loss(x1, x2, labels.to(T64)))
+
+
+def test_swap_accepts_a_numpy_bool():
+    a, p, n = (np.random.default_rng(i).normal(size=(3, 4)) for i in range(3))
+    assert float(triplet_margin_loss(a, p, n, swap=np.bool_(True))) == float(
+        triplet_margin_loss(a, p, n, swap=True))
