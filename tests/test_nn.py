@@ -14,14 +14,11 @@ import pytest
 import torch
 
 import lossbook.nn as lnn
+from lossbook.testing import CASES
+from lossbook.testing.registry import each, leaves
 
 # torch.nn.KLDivLoss warns that reduction="mean" is not the KL divergence: the tests know
 pytestmark = pytest.mark.filterwarnings("ignore:reduction. 'mean' divides:UserWarning")
-
-try:  # the test kit's registry; tests/cases.py before it moved there
-    from lossbook.testing import CASES
-except ImportError:  # pragma: no cover
-    from tests.cases import CASES
 
 TOL = {torch.float64: dict(rtol=1e-12, atol=1e-14), torch.float32: dict(rtol=2e-6, atol=1e-6)}
 # The twins compute the same formulas in another order (and MONAI in a subtracted form), so they
@@ -34,6 +31,10 @@ MONAI_TOL64 = dict(rtol=1e-7, atol=1e-7)
 
 
 def _tensor(value: Any, dtype: torch.dtype) -> Any:
+    """An option as the module takes it: arrays as tensors of ``dtype`` (also inside a list of
+    per-layer weights)."""
+    if isinstance(value, list | tuple):
+        return type(value)(_tensor(v, dtype) for v in value)
     if isinstance(value, np.ndarray):
         return torch.from_numpy(value.copy()).to(dtype)
     return value
@@ -77,10 +78,16 @@ def _jaccard_module(o: dict[str, Any]) -> torch.nn.Module:
     return lnn.DiceLoss(**kw)
 
 
-def _sigmoid_focal_twin(o):
-    # torchvision's formula as the registry reproduces it (torchvision has no CPU wheel here)
-    twin = next(c.theirs for c in CASES if c.name == "sigmoid_focal_loss")
-    return lambda x, t: twin(x, t, **o)
+def _function_twin(name: str) -> Callable[[dict[str, Any]], Callable[..., Any]]:
+    """The registry's twin function of ``name`` with the options bound: torchvision's formulas
+    as the test kit reproduces them (torchvision has no CPU wheel here), the feature distance
+    written in PyTorch."""
+    twin = next(c.theirs for c in CASES if c.name == name)
+    return lambda o: lambda *xs: twin(*xs, **o)
+
+
+def _box(name: str, function: str) -> Binding:
+    return Binding(_ours(name, "reduction", "eps"), _function_twin(function))
 
 
 CE = ("weight", "ignore_index", "reduction", "label_smoothing")
@@ -116,13 +123,29 @@ BINDINGS: dict[str, Binding] = {
                             monai=True),
     "tversky_loss": Binding(lambda o: lnn.TverskyLoss(**o), _monai("TverskyLoss"), monai=True),
     "sigmoid_focal_loss": Binding(_ours("SigmoidFocalLoss", "alpha", "gamma", "reduction"),
-                                  _sigmoid_focal_twin),
+                                  _function_twin("sigmoid_focal_loss")),
+    "multi_margin_loss": Binding(_ours("MultiMarginLoss", "p", "margin", "weight", "reduction"),
+                                 _torch_nn("MultiMarginLoss", "p", "margin", "weight", "reduction")),
+    "multilabel_margin_loss": Binding(_ours("MultiLabelMarginLoss", "reduction"),
+                                      _torch_nn("MultiLabelMarginLoss", "reduction")),
+    "soft_margin_loss": Binding(_ours("SoftMarginLoss", "reduction"),
+                                _torch_nn("SoftMarginLoss", "reduction")),
+    "multilabel_soft_margin_loss": Binding(
+        _ours("MultiLabelSoftMarginLoss", "weight", "reduction"),
+        _torch_nn("MultiLabelSoftMarginLoss", "weight", "reduction")),
+    "box_iou_loss": _box("BoxIoULoss", "box_iou_loss"),
+    "generalized_box_iou_loss": _box("GeneralizedBoxIoULoss", "generalized_box_iou_loss"),
+    "distance_box_iou_loss": _box("DistanceBoxIoULoss", "distance_box_iou_loss"),
+    "complete_box_iou_loss": _box("CompleteBoxIoULoss", "complete_box_iou_loss"),
+    "feature_loss": Binding(_ours("FeatureLoss", "weights", "p", "normalize", "eps", "reduction"),
+                            _function_twin("feature_loss")),
 }
-# Registered functions that are not losses with a module (activations, information measures
+# Registered functions that are not losses with a module (the primitives, information measures
 # between two distributions) or whose module follows another convention (focal_loss: MONAI's
 # FocalLoss averages over classes too; tested on its own below).
-WITHOUT_MODULE = {"logsumexp", "softmax", "log_softmax", "log_sigmoid", "surprisal", "entropy",
-                  "cross_entropy_between", "kl_divergence", "js_divergence", "focal_loss"}
+WITHOUT_MODULE = {"logsumexp", "softmax", "log_softmax", "sigmoid", "log_sigmoid", "softplus",
+                  "log1mexp", "xlogy", "xlog1py", "surprisal", "entropy", "cross_entropy_between",
+                  "kl_divergence", "js_divergence", "focal_loss"}
 
 
 def test_every_registered_loss_has_a_module_or_a_reason():
@@ -142,12 +165,13 @@ def _cases():
 CASE_PARAMS = list(_cases())
 
 
-def _inputs(case, dtype: torch.dtype, seed: int = 0) -> list[torch.Tensor]:
-    out = []
-    for x in case.make_inputs(np.random.default_rng(seed)):
-        t = torch.from_numpy(np.array(x))
-        out.append(t.to(dtype) if t.is_floating_point() else t)
-    return out
+def _inputs(case, dtype: torch.dtype, seed: int = 0) -> list[Any]:
+    """The registry's inputs as tensors of ``dtype`` (indices stay int64); a sequence input
+    (the feature maps of a perceptual loss) as a list of tensors."""
+    def tensor(a):
+        t = torch.from_numpy(np.array(a))
+        return t.to(dtype) if t.is_floating_point() else t
+    return [each(tensor, x) for x in case.make_inputs(np.random.default_rng(seed))]
 
 
 def _differentiable(case, inputs: list[torch.Tensor]) -> list[int]:
@@ -160,14 +184,29 @@ def _differentiable(case, inputs: list[torch.Tensor]) -> list[int]:
     return [0]
 
 
+def _leaves(inputs, which):
+    """Fresh copies of ``inputs``, those in ``which`` requiring grad (every map of a sequence)."""
+    return [each(lambda x, i=i: x.detach().clone().requires_grad_(i in which)
+                 if x.is_floating_point() else x, x) for i, x in enumerate(inputs)]
+
+
 def _grads(fn, inputs, which):
-    leaves = [x.detach().clone().requires_grad_(i in which) if x.is_floating_point() else x
-              for i, x in enumerate(inputs)]
-    out = fn(*leaves)
+    args = _leaves(inputs, which)
+    out = fn(*args)
     torch.manual_seed(0)
     upstream = torch.rand_like(out) + 0.5  # a generic vector, not ones: tests the VJP
-    (grads := torch.autograd.grad(out, [leaves[i] for i in which], upstream))
+    wrt = [t for i in which for t in leaves(args[i])]
+    grads = torch.autograd.grad(out, wrt, upstream)
     return out.detach(), [g.detach() for g in grads]
+
+
+def _reference(case, opts):
+    """The functional loss; for a loss whose gradient holds a term constant (CIoU's alpha), the
+    loss with that term held at the point where the gradient is taken (Case.frozen), whose
+    autograd gradient is the hand gradient."""
+    if case.frozen is None:
+        return lambda *xs: case.ours(*xs, **opts)
+    return lambda *xs: case.frozen(xs[0].detach(), *xs, **opts)
 
 
 class TestAgainstFunctionalAndTwin:
@@ -183,8 +222,10 @@ class TestAgainstFunctionalAndTwin:
         which = _differentiable(case, inputs)
         ours, ours_grads = _grads(module, inputs, which)
 
+        reference = _reference(case, opts)
+
         def functional(*xs):
-            out = case.ours(*xs, **opts)
+            out = reference(*xs)
             # MONAI's DiceLoss keeps singleton axes for reduction="none"
             return out.reshape(ours.shape) if binding.reshape_none else out
         ref, ref_grads = _grads(functional, inputs, which)
@@ -209,7 +250,7 @@ TARGET_GRADS = {"mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_c
 def _gradcheck_inputs(case, options, seed=1):
     inputs = _inputs(case, torch.float64, seed)
     which = list(_differentiable(case, inputs))
-    floating_target = len(inputs) > 1 and inputs[1].is_floating_point()
+    floating_target = len(inputs) > 1 and leaves(inputs[1])[0].is_floating_point()
     if case.name in TARGET_GRADS and floating_target:
         which.append(1 if case.name != "margin_ranking_loss" else 2)
     if case.name == "cross_entropy" and floating_target:
@@ -217,6 +258,34 @@ def _gradcheck_inputs(case, options, seed=1):
     if case.name in ("dice_loss", "jaccard_loss", "tversky_loss") and floating_target:
         which.append(1)  # soft masks
     return inputs, sorted(set(which))
+
+
+def _check_frozen_by_differences(module, case, opts, inputs, h=1e-6):
+    """The module's vector-Jacobian product at x against central differences of
+    ``Case.frozen(x, ., *rest)``, the loss with its held term fixed at x."""
+    x, *rest = inputs
+    leaf = x.clone().requires_grad_()
+    out = module(leaf, *rest)
+    torch.manual_seed(0)
+    upstream = torch.rand_like(out) + 0.5
+    grad, = torch.autograd.grad(out, leaf, upstream)
+    numeric = torch.empty_like(x)
+    for k in range(x.numel()):
+        step = torch.zeros_like(x)
+        step.view(-1)[k] = h
+        plus = (case.frozen(x, x + step, *rest, **opts) * upstream).sum()
+        minus = (case.frozen(x, x - step, *rest, **opts) * upstream).sum()
+        numeric.view(-1)[k] = (plus - minus) / (2 * h)
+    torch.testing.assert_close(grad, numeric, rtol=1e-6, atol=1e-6)
+
+
+def _flat(module, case, args):
+    """``module`` as a function of tensors and those tensors: a perceptual loss's maps spread
+    out as separate arguments (gradcheck takes tensors, not lists)."""
+    if case.name != "feature_loss":
+        return module, tuple(args)
+    n = len(args[0])
+    return (lambda *m: module(list(m[:n]), list(m[n:]))), (*args[0], *args[1])
 
 
 class TestGradcheck:
@@ -228,8 +297,11 @@ class TestGradcheck:
         opts = {k: _tensor(v, torch.float64) for k, v in options.items()}
         module = BINDINGS[case.name].build(dict(opts, validate=False))  # gradcheck leaves the simplex
         inputs, which = _gradcheck_inputs(case, options)
-        leaves = [x.clone().requires_grad_(i in which) for i, x in enumerate(inputs)]
-        assert torch.autograd.gradcheck(module, tuple(leaves), eps=1e-6, atol=1e-6, fast_mode=True)
+        if case.frozen is not None:  # finite differences of the loss with its held term fixed
+            _check_frozen_by_differences(module, case, opts, inputs)
+            return
+        fn, args = _flat(module, case, _leaves(inputs, which))
+        assert torch.autograd.gradcheck(fn, args, eps=1e-6, atol=1e-6, fast_mode=True)
 
 
 def _first_options(name):
@@ -247,9 +319,8 @@ class TestDoubleBackward:
         opts = {k: _tensor(v, torch.float64) for k, v in options.items()}
         module = BINDINGS[name].build(dict(opts, validate=False))
         inputs, which = _gradcheck_inputs(case, options)
-        leaves = [x.clone().requires_grad_(i in which) for i, x in enumerate(inputs)]
-        assert torch.autograd.gradgradcheck(module, tuple(leaves), eps=1e-6, atol=1e-5,
-                                            fast_mode=True)
+        fn, args = _flat(module, case, _leaves(inputs, which))
+        assert torch.autograd.gradgradcheck(fn, args, eps=1e-6, atol=1e-5, fast_mode=True)
 
 
 @pytest.mark.parametrize("name", sorted(BINDINGS))
@@ -259,11 +330,12 @@ def test_retain_graph_twice_gives_the_same_gradient(name):
     opts = {k: _tensor(v, torch.float64) for k, v in options.items()}
     module = BINDINGS[name].build(opts)
     inputs = _inputs(case, torch.float64)
-    leaf = inputs[0].clone().requires_grad_()
-    loss = module(leaf, *inputs[1:]).sum()
-    first, = torch.autograd.grad(loss, leaf, retain_graph=True)
-    second, = torch.autograd.grad(loss, leaf)
-    torch.testing.assert_close(first, second, rtol=1e-14, atol=0)
+    args = _leaves(inputs, [0])
+    loss = module(*args).sum()
+    first = torch.autograd.grad(loss, leaves(args[0]), retain_graph=True)
+    second = torch.autograd.grad(loss, leaves(args[0]))
+    for a, b in zip(first, second, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-14, atol=0)
 
 
 # --- MONAI's FocalLoss ------------------------------------------------------------------------------
@@ -296,13 +368,13 @@ FOCAL_OPTIONS = [
 class TestFocalLoss:
     """MONAI's FocalLoss, whose options the registry does not hold."""
 
-    @pytest.mark.parametrize("soft", [False, True], ids=["hard", "soft"])
-    @pytest.mark.parametrize("options", FOCAL_OPTIONS, ids=lambda o: ",".join(map(str, o.items())))
+    @pytest.mark.parametrize(("options", "soft"), [
+        *((o, False) for o in FOCAL_OPTIONS),
+        # soft targets only for the sigmoid form (one-hot for the softmax)
+        *((o, True) for o in FOCAL_OPTIONS if not (o.get("use_softmax") or o.get("to_onehot_y"))),
+    ], ids=lambda v: ",".join(map(str, v.items())) if isinstance(v, dict) else ("soft" if v else "hard"))
     def test_focal_loss_equals_monai(self, options, soft):
         from monai.losses import FocalLoss
-
-        if soft and (options.get("use_softmax") or options.get("to_onehot_y")):
-            pytest.skip("soft targets only for the sigmoid form (one-hot for the softmax)")
         x, labels, onehot, soft_t = _focal_data()
         target = labels if options.get("to_onehot_y") else (soft_t if soft else onehot)
         ours_x, their_x = x.clone().requires_grad_(), x.clone().requires_grad_()
@@ -401,6 +473,10 @@ def _outcome(fn):
 
 def _mutations(case, inputs):
     """Single-fault variants of the registry's inputs: what every loss must refuse or pass on."""
+    if isinstance(inputs[0], list):  # sequence inputs: the faults in the first layer's maps
+        for label, bad in _mutations(case, [a[0] for a in inputs]):
+            yield label, [[b, *a[1:]] for a, b in zip(inputs, bad, strict=True)]
+        return
     x, *rest = inputs
     yield "integer input", [x.round().to(torch.int64), *rest]
     yield "empty input", [a[:0] if a.ndim else a for a in inputs]
@@ -477,14 +553,29 @@ def _twin_class(name: str):
     return getattr(torch.nn, name, None)
 
 
+# Modules with no class to copy (torchvision's functions, the feature distance): the functional
+# loss's keyword options, in its order.
+FUNCTIONAL = {"SigmoidFocalLoss": "sigmoid_focal_loss", "BoxIoULoss": "box_iou_loss",
+              "GeneralizedBoxIoULoss": "generalized_box_iou_loss",
+              "DistanceBoxIoULoss": "distance_box_iou_loss",
+              "CompleteBoxIoULoss": "complete_box_iou_loss", "FeatureLoss": "feature_loss"}
+
+
 @pytest.mark.parametrize("name", lnn.__all__)
 def test_constructor_matches_the_twin(name):
     """PyTorch's (or MONAI's) parameters, in their order, with their defaults; ``validate``
     keyword-only after them."""
     ours = inspect.signature(getattr(lnn, name)).parameters
     twin = _twin_class(name)
-    if twin is None:  # SigmoidFocalLoss: torchvision's function's options
-        assert list(ours) == ["alpha", "gamma", "reduction", "validate"]
+    if twin is None:
+        import lossbook
+
+        theirs = inspect.signature(getattr(lossbook, FUNCTIONAL[name])).parameters
+        options = {k: p for k, p in theirs.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+        assert list(ours) == list(options), name
+        for key, param in options.items():
+            assert ours[key].default == param.default, (name, key)
+        assert ours["validate"].kind is inspect.Parameter.KEYWORD_ONLY
         return
     theirs = inspect.signature(twin).parameters
     assert list(ours)[:-1] == list(theirs), name

@@ -30,7 +30,23 @@ TverskyLoss            monai.losses.TverskyLoss                    lossbook.tver
 FocalLoss              monai.losses.FocalLoss                      focal_loss, sigmoid_focal_loss
 SigmoidFocalLoss       torchvision.ops.sigmoid_focal_loss (a       sigmoid_focal_loss
                        function in torchvision; a module here)
+MultiMarginLoss        torch.nn.MultiMarginLoss                    multi_margin_loss
+MultiLabelMarginLoss   torch.nn.MultiLabelMarginLoss               multilabel_margin_loss
+SoftMarginLoss         torch.nn.SoftMarginLoss                     soft_margin_loss
+MultiLabelSoftMargin-  torch.nn.MultiLabelSoftMarginLoss           multilabel_soft_margin_loss
+Loss
+BoxIoULoss             torchvision.ops.box_iou (1 - IoU)           box_iou_loss
+GeneralizedBoxIoULoss  torchvision.ops.generalized_box_iou_loss    generalized_box_iou_loss
+DistanceBoxIoULoss     torchvision.ops.distance_box_iou_loss       distance_box_iou_loss
+CompleteBoxIoULoss     torchvision.ops.complete_box_iou_loss       complete_box_iou_loss
+FeatureLoss            (no module elsewhere: feature maps in)      feature_loss
 =====================  ==========================================  ==========================
+
+torchvision has the box losses as functions only; their modules here are named after those
+functions in PyTorch's ``...Loss`` style and take their options. The hinge, box and perceptual
+modules run the functional loss forward and its hand gradient ``<loss>_grad`` backward
+(``lossbook.nn._base.Hand``); the others have forwards written for speed with torch
+operations, checked against the functional loss.
 
 The measures of :mod:`lossbook.information` other than ``kl_div`` (entropy, cross-entropy and
 KL or JS divergence between two distributions) have no loss module in PyTorch or MONAI; use the
@@ -60,8 +76,20 @@ loss 0.142, accuracy 0.98
 from __future__ import annotations
 
 from lossbook.nn.binary import BCELoss, BCEWithLogitsLoss
+from lossbook.nn.box import (
+    BoxIoULoss,
+    CompleteBoxIoULoss,
+    DistanceBoxIoULoss,
+    GeneralizedBoxIoULoss,
+)
 from lossbook.nn.classification import CrossEntropyLoss, NLLLoss
 from lossbook.nn.focal import FocalLoss, SigmoidFocalLoss
+from lossbook.nn.hinge import (
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    SoftMarginLoss,
+)
 from lossbook.nn.information import KLDivLoss
 from lossbook.nn.margin import (
     CosineEmbeddingLoss,
@@ -69,25 +97,35 @@ from lossbook.nn.margin import (
     MarginRankingLoss,
     TripletMarginLoss,
 )
+from lossbook.nn.perceptual import FeatureLoss
 from lossbook.nn.regression import HuberLoss, L1Loss, MSELoss, SmoothL1Loss
 from lossbook.nn.segmentation import DiceLoss, TverskyLoss
 
 __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BoxIoULoss",
+    "CompleteBoxIoULoss",
     "CosineEmbeddingLoss",
     "CrossEntropyLoss",
     "DiceLoss",
+    "DistanceBoxIoULoss",
+    "FeatureLoss",
     "FocalLoss",
+    "GeneralizedBoxIoULoss",
     "HingeEmbeddingLoss",
     "HuberLoss",
     "KLDivLoss",
     "L1Loss",
     "MSELoss",
     "MarginRankingLoss",
+    "MultiLabelMarginLoss",
+    "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss",
     "NLLLoss",
     "SigmoidFocalLoss",
     "SmoothL1Loss",
+    "SoftMarginLoss",
     "TripletMarginLoss",
     "TverskyLoss",
 ]

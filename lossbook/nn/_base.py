@@ -14,8 +14,9 @@ from typing import Any
 import torch
 
 from lossbook._reduction import check_reduction
+from lossbook._validation import check_option
 
-__all__ = ["Loss", "inplace", "refuse_grad", "scaled"]
+__all__ = ["Hand", "Loss", "hand", "hand_layers", "inplace", "refuse_grad", "scaled"]
 
 
 class Loss(torch.nn.Module):
@@ -43,9 +44,7 @@ class Loss(torch.nn.Module):
                     "(use reduction='none', 'mean' or 'sum')"
                 )
         self.reduction = check_reduction(reduction, reductions)
-        if not isinstance(validate, bool):
-            raise TypeError(f"validate must be a bool; got {type(validate).__name__}")
-        self.validate = validate
+        self.validate = check_option(validate, "validate", bool)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}" + ("" if self.validate else ", validate=False")
@@ -74,3 +73,50 @@ def scaled(grad_output: torch.Tensor, reduction: str, count: int | torch.Tensor)
     if reduction == "mean":
         return grad_output / count
     return grad_output
+
+
+class Hand(torch.autograd.Function):
+    """A lossbook loss as an autograd node: ``forward`` is the functional loss, ``backward`` its
+    hand-derived gradient ``<loss>_grad`` with ``grad_output``.
+
+    ``apply(loss, grad, layers, options, *tensors)``: ``tensors`` are the loss's data
+    arguments; with ``layers = n > 0`` they are two sequences of ``n`` feature maps each
+    (``features_input`` then ``features_target``), flattened. ``options`` is a tuple of
+    ``(name, value)`` pairs passed as keywords to both functions. The gradient is returned for
+    the first argument (every map of ``features_input``), none for the others. The backward is
+    the library's torch operations, recorded when ``create_graph=True``, so a second backward
+    differentiates the hand gradient itself.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, loss: Any, grad: Any, layers: int, options: tuple, *tensors: Any):
+        ctx.grad, ctx.layers, ctx.options = grad, layers, options
+        ctx.save_for_backward(*tensors)
+        return loss(*_arguments(layers, tensors), **dict(options))
+
+    @staticmethod
+    def backward(ctx: Any, grad_output: torch.Tensor):
+        tensors = ctx.saved_tensors
+        options = dict(ctx.options, validate=False) if "validate" in dict(ctx.options) else dict(
+            ctx.options)
+        g = ctx.grad(*_arguments(ctx.layers, tensors), grad_output=grad_output, **options)
+        first = list(g) if ctx.layers else [g]
+        return (None, None, None, None, *first, *[None] * (len(tensors) - len(first)))
+
+
+def _arguments(layers: int, tensors: tuple) -> tuple:
+    if not layers:
+        return tensors
+    return list(tensors[:layers]), list(tensors[layers:])
+
+
+def hand(loss: Any, grad: Any, *tensors: torch.Tensor, **options: Any) -> torch.Tensor:
+    """``loss(*tensors, **options)`` whose backward is ``grad`` (see :class:`Hand`)."""
+    return Hand.apply(loss, grad, 0, tuple(options.items()), *tensors)
+
+
+def hand_layers(loss: Any, grad: Any, features_input: list, features_target: list,
+                **options: Any) -> torch.Tensor:
+    """:func:`hand` for a loss of two sequences of feature maps."""
+    return Hand.apply(loss, grad, len(features_input), tuple(options.items()),
+                      *features_input, *features_target)

@@ -181,8 +181,9 @@ def _ratio(c: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
 
 
 def _checks(input, target, weight, pos_weight, reduction, validate, probabilities):
-    """The library's checks (binary._prepare); refuses weights that require grad."""
-    binary._prepare(input, target, weight, pos_weight, reduction, validate, probabilities)
+    """The library's checks (binary._check); refuses weights that require grad."""
+    binary._check(input, target, weight, pos_weight, reduction, validate, None,
+                  probabilities=probabilities)
     refuse_grad(weight, "weight")
     refuse_grad(pos_weight, "pos_weight")
 

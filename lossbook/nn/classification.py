@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from lossbook import classification
+from lossbook._validation import check_option
 from lossbook.nn._base import Loss, inplace, refuse_grad
 
 __all__ = ["CrossEntropyLoss", "NLLLoss"]
@@ -30,11 +31,11 @@ __all__ = ["CrossEntropyLoss", "NLLLoss"]
 
 def _checks(input, target, weight, ignore_index, reduction, label_smoothing, validate,
             probabilities: bool) -> tuple[int, str]:
-    """The library's checks (classification._prepare); returns the class dim and target kind."""
-    p = classification._prepare(input, target, weight, ignore_index, reduction, label_smoothing,
-                                validate, allow_probabilities=probabilities)
+    """The library's checks (classification._check); returns the class dim and target kind."""
+    c = classification._check(input, target, weight, ignore_index, reduction, label_smoothing,
+                              validate, None, allow_probabilities=probabilities)
     refuse_grad(weight, "weight")
-    return p["cd"], p["kind"]
+    return c.dim, "probabilities" if c.probabilities else "indices"
 
 
 def _class_shape(input: torch.Tensor, cd: int) -> tuple[int, ...]:
@@ -277,10 +278,11 @@ class CrossEntropyLoss(Loss):
                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
                  label_smoothing: float = 0.0, *, validate: bool = True) -> None:
         super().__init__(reduction, size_average=size_average, reduce=reduce, validate=validate)
-        classification._check_ignore_index(ignore_index)
         self.register_buffer("weight", weight)
-        self.ignore_index = int(ignore_index)
-        self.label_smoothing = classification._check_label_smoothing(label_smoothing)
+        self.ignore_index = check_option(ignore_index, "ignore_index", int)
+        self.label_smoothing = check_option(label_smoothing, "label_smoothing", float)
+        if not 0.0 <= self.label_smoothing <= 1.0:  # NaN fails too
+            raise ValueError(f"label_smoothing must be within [0, 1]; got {label_smoothing!r}")
 
     def extra_repr(self) -> str:
         return (f"{super().extra_repr()}, ignore_index={self.ignore_index}, "
@@ -368,9 +370,8 @@ class NLLLoss(Loss):
                  ignore_index: int = -100, reduce=None, reduction: str = "mean", *,
                  validate: bool = True) -> None:
         super().__init__(reduction, size_average=size_average, reduce=reduce, validate=validate)
-        classification._check_ignore_index(ignore_index)
         self.register_buffer("weight", weight)
-        self.ignore_index = int(ignore_index)
+        self.ignore_index = check_option(ignore_index, "ignore_index", int)
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, ignore_index={self.ignore_index}"

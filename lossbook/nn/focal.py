@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from numbers import Real
 from typing import Any
 
+import array_api_compat.torch as _NS  # the namespace of the library's checks, for tensors
 import torch
 
 from lossbook import focal
@@ -446,19 +447,19 @@ class FocalLoss(Loss):
                 raise TypeError("with to_onehot_y=True, target must hold integer class "
                                 f"indices; got dtype {str(target.dtype).removeprefix('torch.')}")
             if self.validate:
-                check_class_indices(target, n_classes, name="target")
+                check_class_indices(_NS, target, n_classes, name="target")
             index = target[:, 0].to(torch.int64)
             onehot = None
         else:
             float_input(target, "target")
             check_same_shape(input, target)
             if self.validate and self.use_softmax:
-                check_in_set(target, (0, 1), "target")
+                check_in_set(_NS, target, (0, 1), "target")
                 if not bool((target.sum(1) <= 1).all()):
                     raise ValueError("with use_softmax=True, target must be one-hot along "
                                      "dim 1 (at most one 1 per pixel)")
             elif self.validate:
-                check_probabilities(target, "target")
+                check_probabilities(_NS, target, "target")
             onehot = target.to(input.dtype)
             index = None
         first = 0 if self.include_background else 1

@@ -16,11 +16,8 @@ import array_api_compat.torch as _NS  # the namespace lossbook's helpers take, f
 import torch
 import torch.nn.functional as F
 
-try:  # the margin family's module, named after notebook 08 (lossbook.embedding before)
-    from lossbook import margin as embedding
-except ImportError:  # pragma: no cover
-    from lossbook import embedding
-from lossbook._validation import check_non_negative
+from lossbook import margin as margin_
+from lossbook._validation import check_non_negative, check_option
 from lossbook.nn._base import Loss, inplace, scaled
 
 __all__ = [
@@ -131,15 +128,14 @@ class MarginRankingLoss(Loss):
     def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
                  reduction: str = "mean", *, validate: bool = True) -> None:
         super().__init__(reduction, size_average=size_average, reduce=reduce, validate=validate)
-        check_non_negative(margin, "margin")
-        self.margin = float(margin)
+        self.margin = check_non_negative(margin, "margin")
 
     def extra_repr(self) -> str:
         return f"margin={self.margin}, {super().extra_repr()}"
 
     def forward(self, input1: torch.Tensor, input2: torch.Tensor,
                 target: torch.Tensor) -> torch.Tensor:
-        embedding._ranking_check(input1, input2, target, self.margin, self.reduction,
+        margin_._ranking_check(input1, input2, target, self.margin, self.reduction,
                                  self.validate)
         return _MarginRanking.apply(input1, input2, _labels(target, input1), self.margin,
                                     self.reduction)
@@ -213,14 +209,13 @@ class HingeEmbeddingLoss(Loss):
     def __init__(self, margin: float = 1.0, size_average=None, reduce=None,
                  reduction: str = "mean", *, validate: bool = True) -> None:
         super().__init__(reduction, size_average=size_average, reduce=reduce, validate=validate)
-        check_non_negative(margin, "margin")
-        self.margin = float(margin)
+        self.margin = check_non_negative(margin, "margin")
 
     def extra_repr(self) -> str:
         return f"margin={self.margin}, {super().extra_repr()}"
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        embedding._hinge_check(input, target, self.margin, self.reduction, self.validate)
+        margin_._hinge_check(input, target, self.margin, self.reduction, self.validate)
         return _HingeEmbedding.apply(input, _labels(target, input), self.margin, self.reduction)
 
 
@@ -258,7 +253,7 @@ class _CosineEmbedding(torch.autograd.Function):
             for need, (u, v) in zip((need1, need2), ((input1, input2), (input2, input1)),
                                     strict=True):
                 # symmetric loss: d/dx2 is d/dx1 with the roles swapped
-                grads.append(embedding.cosine_embedding_loss_grad(
+                grads.append(margin_.cosine_embedding_loss_grad(
                     u, v, target, margin=margin, reduction="sum", validate=False) * up
                     if need else None)
             return grads[0], grads[1], None, None, None
@@ -303,9 +298,9 @@ def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def _cosine_fast(x1, x2):
-    """lossbook's cosine and 1 - cos (embedding._cosine_parts) with one full-size buffer:
+    """lossbook's cosine and 1 - cos (margin_._cosine_parts) with one full-size buffer:
     cos, 1 - cos, v^ - u^ and the two regularised norms."""
-    eps = embedding.COSINE_EPS
+    eps = margin_.COSINE_EPS
     n1 = torch.hypot(torch.linalg.vector_norm(x1, dim=-1), torch.tensor(eps**0.5, dtype=x1.dtype))
     n2 = torch.hypot(torch.linalg.vector_norm(x2, dim=-1), torch.tensor(eps**0.5, dtype=x1.dtype))
     cos = _dot(x1, x2) / (n1 * n2)
@@ -384,7 +379,7 @@ class CosineEmbeddingLoss(Loss):
     def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
                  reduction: str = "mean", *, validate: bool = True) -> None:
         super().__init__(reduction, size_average=size_average, reduce=reduce, validate=validate)
-        m = embedding._real(margin, "margin")
+        m = check_option(margin, "margin", float)
         if not -1 <= m <= 1:
             raise ValueError(f"margin must be within [-1, 1] (a cosine similarity); got {margin!r}")
         self.margin = m
@@ -394,7 +389,7 @@ class CosineEmbeddingLoss(Loss):
 
     def forward(self, input1: torch.Tensor, input2: torch.Tensor,
                 target: torch.Tensor) -> torch.Tensor:
-        embedding._cosine_check(input1, input2, target, self.margin, self.reduction,
+        margin_._cosine_check(input1, input2, target, self.margin, self.reduction,
                                 self.validate)
         return _CosineEmbedding.apply(input1, input2, _labels(target, input1), self.margin,
                                       self.reduction)
@@ -451,7 +446,7 @@ class _TripletMargin(torch.autograd.Function):
 
 def _triplet_state(anchor, positive, negative, margin, p, eps, swap) -> dict[str, Any]:
     """The distances' scaled differences r = v / max|v_i| and norms ||r||_p, the swap weight and
-    the hinge argument z = m + d(a, p) - d(a, n) (lossbook's embedding._triplet_parts)."""
+    the hinge argument z = m + d(a, p) - d(a, n) (lossbook's margin_._triplet_parts)."""
     a, pos, neg = (x[None] if anchor.ndim == 1 else x for x in (anchor, positive, negative))
     d_pos, r_pos, s_pos = _scaled_norm(torch.sub(a, pos).add_(eps), p)
     d_neg, r_neg, s_neg = _scaled_norm(torch.sub(a, neg).add_(eps), p)
@@ -466,7 +461,7 @@ def _triplet_state(anchor, positive, negative, margin, p, eps, swap) -> dict[str
 
 
 def _scaled_norm(v: torch.Tensor, p: float):
-    """||v||_p per row as m ||v / m||_p, m = max |v_i| (lossbook's embedding._pnorm): no
+    """||v||_p per row as m ||v / m||_p, m = max |v_i| (lossbook's margin_._pnorm): no
     overflow or underflow where the norm is representable. Returns (norm, v / m, ||v / m||_p);
     ``v`` is overwritten by v / m."""
     m = torch.linalg.vector_norm(v, ord=math.inf, dim=-1)
@@ -505,16 +500,16 @@ def _norm_grad_(r: torch.Tensor, s: torch.Tensor | None, p: float, up: torch.Ten
 
 def _triplet_grads_reference(anchor, positive, negative, margin, p, eps, swap, reduction,
                              grad_output, rows, need):
-    parts = embedding._triplet_parts(_NS, anchor, positive, negative, margin, p, eps, swap)
+    parts = margin_._triplet_parts(_NS, anchor, positive, negative, margin, p, eps, swap)
     v_pos, v_neg, d_pos, _, weight, z = parts
     up = (z >= 0).to(anchor.dtype) * scaled(grad_output, reduction, rows)
     up = up.unsqueeze(-1)
-    g_pos = embedding._pnorm_grad(_NS, v_pos, d_pos, p)  # d||a - p + eps|| / da
-    g_neg = embedding._pnorm_grad(_NS, v_neg, embedding._pnorm(_NS, v_neg, p), p)
+    g_pos = margin_._pnorm_grad(_NS, v_pos, d_pos, p)  # d||a - p + eps|| / da
+    g_neg = margin_._pnorm_grad(_NS, v_neg, margin_._pnorm(_NS, v_neg, p), p)
     w = None if weight is None else weight.unsqueeze(-1)
     if w is not None:
         v_swap = positive - negative + eps
-        g_swap = embedding._pnorm_grad(_NS, v_swap, embedding._pnorm(_NS, v_swap, p), p)
+        g_swap = margin_._pnorm_grad(_NS, v_swap, margin_._pnorm(_NS, v_swap, p), p)
     grads = [None, None, None]
     if need[0]:
         grads[0] = (g_pos - (g_neg if w is None else w * g_neg)) * up
@@ -590,11 +585,9 @@ class TripletMarginLoss(Loss):
                  swap: bool = False, size_average=None, reduce=None, reduction: str = "mean",
                  *, validate: bool = True) -> None:
         super().__init__(reduction, size_average=size_average, reduce=reduce, validate=validate)
-        embedding._check_margin_positive(margin)
-        self.p = embedding._check_p_eps(p, eps)
-        if not isinstance(swap, bool):
-            raise TypeError(f"swap must be a bool; got {type(swap).__name__}")
-        self.margin, self.eps, self.swap = float(margin), float(eps), swap
+        self.margin = margin_._check_margin_positive(margin)
+        self.p, self.eps = margin_._check_p_eps(p, eps)
+        self.swap = check_option(swap, "swap", bool)
 
     def extra_repr(self) -> str:
         return (f"margin={self.margin}, p={self.p}, eps={self.eps}, swap={self.swap}, "
@@ -602,7 +595,7 @@ class TripletMarginLoss(Loss):
 
     def forward(self, anchor: torch.Tensor, positive: torch.Tensor,
                 negative: torch.Tensor) -> torch.Tensor:
-        embedding._triplet_check(anchor, positive, negative, self.margin, self.p, self.eps,
-                                 self.swap, self.reduction)
+        margin_._triplet_check(anchor, positive, negative, self.margin, self.p, self.eps,
+                               self.swap, self.reduction)
         return _TripletMargin.apply(anchor, positive, negative, self.margin, self.p, self.eps,
                                     self.swap, self.reduction)

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from lossbook import regression
-from lossbook._array import float_input
-from lossbook._validation import check_non_empty, check_same_shape
+from lossbook._array import check_float, namespace
+from lossbook._validation import check_non_empty, check_non_negative, check_same_shape
 from lossbook.nn._base import Loss, inplace, scaled
 
 __all__ = ["HuberLoss", "L1Loss", "MSELoss", "SmoothL1Loss"]
@@ -23,13 +23,9 @@ __all__ = ["HuberLoss", "L1Loss", "MSELoss", "SmoothL1Loss"]
 
 def _check(input: torch.Tensor, target: torch.Tensor) -> None:
     """The checks of lossbook.regression: floating input and target of one dtype and shape."""
-    float_input(input, "input")
-    float_input(target, "target")
-    if target.dtype != input.dtype:
-        raise TypeError(
-            f"target must have the dtype of input ({str(input.dtype).removeprefix('torch.')}); "
-            f"got {str(target.dtype).removeprefix('torch.')}; cast one of them explicitly"
-        )
+    xp = namespace(input=input, target=target)
+    check_float(xp, input, "input")
+    check_float(xp, target, "target", like=input)
     check_same_shape(input, target)
     check_non_empty(input)
 
@@ -282,8 +278,7 @@ class SmoothL1Loss(Loss):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
                  beta: float = 1.0, *, validate: bool = True) -> None:
         super().__init__(reduction, size_average=size_average, reduce=reduce, validate=validate)
-        regression._check_beta(beta)
-        self.beta = float(beta)
+        self.beta = check_non_negative(beta, "beta")
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, beta={self.beta}"

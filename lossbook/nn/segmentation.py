@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import array_api_compat.torch as _NS  # the namespace of the library's checks, for tensors
 import torch
 
-from lossbook._array import float_input
+from lossbook._array import check_float, check_integer, float_input
 from lossbook._validation import (
     check_class_indices,
     check_non_empty,
@@ -77,13 +78,9 @@ def _checks(input, target, *, include_background, to_onehot_y, sigmoid, softmax,
                 "with to_onehot_y=True, target must hold class indices of shape (N, 1, *spatial) = "
                 f"{expected} for input {shape_str(input)}; got target {shape_str(target)}"
             )
-        if target.dtype.is_floating_point or target.dtype.is_complex or target.dtype == torch.bool:
-            raise TypeError(
-                "with to_onehot_y=True, target must hold integer class indices; got dtype "
-                f"{str(target.dtype).removeprefix('torch.')}"
-            )
+        check_integer(_NS, target, "target", "integer class indices (with to_onehot_y=True)")
         if validate:
-            check_class_indices(target, n_classes, name="target")
+            check_class_indices(_NS, target, n_classes, name="target")
     else:
         check_same_shape(input, target)
         if not target.dtype.is_floating_point:
@@ -92,10 +89,11 @@ def _checks(input, target, *, include_background, to_onehot_y, sigmoid, softmax,
                 f"{str(target.dtype).removeprefix('torch.')} (cast a 0/1 mask to float, or pass "
                 "class indices of shape (N, 1, *spatial) with to_onehot_y=True)"
             )
+        check_float(_NS, target, "target", like=input)
         if validate:
-            check_probabilities(target, "target")
+            check_probabilities(_NS, target, "target")
     if validate and not (sigmoid or softmax):
-        check_probabilities(input, "input")
+        check_probabilities(_NS, input, "input")
 
 
 def _activate(input: torch.Tensor, sigmoid: bool, softmax: bool) -> torch.Tensor:
