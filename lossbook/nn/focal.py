@@ -35,7 +35,7 @@ from lossbook._validation import (
     check_same_shape,
     shape_str,
 )
-from lossbook.nn._base import Loss, inplace, refuse_grad, scaled
+from lossbook.nn._base import Loss, inplace, refuse_grad
 
 __all__ = ["FocalLoss", "SigmoidFocalLoss"]
 
@@ -57,9 +57,9 @@ class _SigmoidFocal(torch.autograd.Function):
     def backward(ctx: Any, grad_output):
         input, target = ctx.saved_tensors
         alpha, gamma, reduction = ctx.options
-        local = focal.sigmoid_focal_loss_grad(input, target, alpha=alpha, gamma=gamma,
-                                              reduction="none", validate=False)
-        return local * scaled(grad_output, reduction, input.numel()), None, None, None, None
+        grad = focal.sigmoid_focal_loss_grad(input, target, grad_output=grad_output, alpha=alpha,
+                                             gamma=gamma, reduction=reduction, validate=False)
+        return grad, None, None, None, None
 
 
 class SigmoidFocalLoss(Loss):
@@ -270,9 +270,8 @@ def _reference_grad(x, labels, factor, grad_output, opts):
     gamma = opts["gamma"]
     if opts["use_softmax"]:
         up = _softmax_upstream(grad_output, labels, x, opts)
-        local = focal.focal_loss_grad(x, labels, alpha=None, gamma=gamma, ignore_index=-1,
-                                      reduction="none", validate=False)
-        return local * (up * factor).unsqueeze(1)
+        return focal.focal_loss_grad(x, labels, grad_output=up * factor, alpha=None, gamma=gamma,
+                                     ignore_index=-1, reduction="none", validate=False)
     from lossbook.nn.binary import _grad_without_pos_weight
 
     up = grad_output if opts["reduction"] == "none" else _monai_scale(grad_output, x, opts)

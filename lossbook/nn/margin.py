@@ -222,11 +222,6 @@ class HingeEmbeddingLoss(Loss):
 # --- cosine embedding -----------------------------------------------------------------------------
 
 
-def _row_upstream(grad_output: torch.Tensor, reduction: str, rows: int) -> torch.Tensor:
-    g = scaled(grad_output, reduction, rows)
-    return g.unsqueeze(-1) if reduction == "none" else g
-
-
 class _CosineEmbedding(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, input1, input2, target, margin, reduction):
@@ -248,14 +243,13 @@ class _CosineEmbedding(torch.autograd.Function):
         need1, need2 = ctx.needs_input_grad[:2]
         parts, ctx.parts = ctx.parts, None  # consumed: a second backward recomputes them
         if not inplace():  # a second backward differentiates lossbook's own gradient
-            up = _row_upstream(grad_output, reduction, rows)
             grads = []
             for need, (u, v) in zip((need1, need2), ((input1, input2), (input2, input1)),
                                     strict=True):
                 # symmetric loss: d/dx2 is d/dx1 with the roles swapped
                 grads.append(margin_.cosine_embedding_loss_grad(
-                    u, v, target, margin=margin, reduction="sum", validate=False) * up
-                    if need else None)
+                    u, v, target, grad_output=grad_output, margin=margin, reduction=reduction,
+                    validate=False) if need else None)
             return grads[0], grads[1], None, None, None
         x1, x2, y = _rows(input1, input2, target)
         cos, omc, diff, n1, n2 = parts if parts is not None else _cosine_fast(x1, x2)
