@@ -89,6 +89,28 @@ def _seg_onehot_inputs(n, dtype, gen):
     return x, F.one_hot(labels, c).movedim(-1, 1).to(dtype).contiguous()
 
 
+class _OneLayer(torch.nn.Module):
+    """A FeatureLoss called on one layer's maps, as the perceptual Bench's inputs come."""
+
+    def __init__(self, loss: torch.nn.Module) -> None:
+        super().__init__()
+        self.loss = loss
+
+    def forward(self, features_input: torch.Tensor, features_target: torch.Tensor) -> torch.Tensor:
+        return self.loss([features_input], [features_target])
+
+
+def _function(bench: str, **options: Any) -> Callable[[], Callable[..., Any]]:
+    """The Bench's twin function (torchvision's formula, the feature distance in PyTorch)."""
+    return lambda: functools.partial(next(b for b in all_benches() if b.name == bench).twin,
+                                     **options)
+
+
+def _box_spec(name: str, bench: str) -> Spec:
+    return Spec(name, bench, lambda **kw: getattr(lnn, name)(validate=False, **kw),
+                _function(bench), "torchvision formula")
+
+
 def _focal_rows(module, inputs):
     """FocalLoss(use_softmax=True) on (N, C) rows of logits: (N, C, 1) input, (N, 1, 1) target,
     the (N, C, 1) "none" output read at each target."""
@@ -159,7 +181,26 @@ SPECS: list[Spec] = [
              lnn.FocalLoss(use_softmax=True, to_onehot_y=True, reduction="none"), xs)),
     Spec("SigmoidFocalLoss", "sigmoid_focal_loss",
          lambda **kw: lnn.SigmoidFocalLoss(validate=False, **{"reduction": "mean", **kw}),
-         None, "torchvision formula", monai=_monai("FocalLoss", alpha=0.25)),
+         _function("sigmoid_focal_loss", reduction="mean"), "torchvision formula",
+         monai=_monai("FocalLoss", alpha=0.25)),
+    Spec("MultiMarginLoss", "multi_margin_loss",
+         lambda **kw: lnn.MultiMarginLoss(validate=False, **kw),
+         lambda: torch.nn.MultiMarginLoss(), "nn.MultiMarginLoss"),
+    Spec("MultiLabelMarginLoss", "multilabel_margin_loss",
+         lambda **kw: lnn.MultiLabelMarginLoss(validate=False, **kw),
+         lambda: torch.nn.MultiLabelMarginLoss(), "nn.MultiLabelMarginLoss"),
+    Spec("SoftMarginLoss", "soft_margin_loss", lambda **kw: lnn.SoftMarginLoss(**kw),
+         lambda: torch.nn.SoftMarginLoss(), "nn.SoftMarginLoss"),
+    Spec("MultiLabelSoftMarginLoss", "multilabel_soft_margin_loss",
+         lambda **kw: lnn.MultiLabelSoftMarginLoss(validate=False, **kw),
+         lambda: torch.nn.MultiLabelSoftMarginLoss(), "nn.MultiLabelSoftMarginLoss"),
+    _box_spec("BoxIoULoss", "box_iou_loss"),
+    _box_spec("GeneralizedBoxIoULoss", "generalized_box_iou_loss"),
+    _box_spec("DistanceBoxIoULoss", "distance_box_iou_loss"),
+    _box_spec("CompleteBoxIoULoss", "complete_box_iou_loss"),
+    Spec("FeatureLoss", "feature_loss",
+         lambda **kw: _OneLayer(lnn.FeatureLoss(normalize=True, validate=False, **kw)),
+         _function("feature_loss", normalize=True), "LPIPS normalize_tensor + F.mse_loss"),
 ]
 
 
@@ -191,6 +232,19 @@ def paired(fns: list[Callable[[], None]], reps: int, warmup: int = 2) -> list[li
 
 def _ratio(ours: list[float], theirs: list[float]) -> float:
     return statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
+
+
+def op_calls(step: Callable[[], None]) -> int:
+    """ATen operator calls of one ``step`` (torch.profiler; nested calls included): how many
+    operations, each a pass over its operands, a forward + backward runs."""
+    from torch.profiler import ProfilerActivity, profile
+
+    step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            step()
+    return sum(e.count for e in prof.key_averages() if e.key.startswith("aten::"))
 
 
 def peak_bytes(step: Callable[[], None], runs: int = 3) -> int:
@@ -225,6 +279,7 @@ class NNRow:
     ms: dict[str, float] = field(default_factory=dict)  # ours, twin, monai, compiled
     ratio: dict[str, float] = field(default_factory=dict)  # twin, monai, compiled (vs eager twin)
     peak: dict[str, int] = field(default_factory=dict)  # ours, twin, monai (bytes)
+    ops: dict[str, int] = field(default_factory=dict)  # ATen operator calls per step
     accuracy: dict[str, float] = field(default_factory=dict)  # f64, f32 max relative error
     bad: int = 0
     compile_error: str = ""
@@ -285,8 +340,6 @@ def run(n: int, reps: int, compiled: bool = True, only: list[str] | None = None,
         contenders: dict[str, Callable[..., Any]] = {"ours": ours}
         if spec.twin is not None:
             contenders["twin"] = spec.twin()
-        elif spec.name == "SigmoidFocalLoss":
-            contenders["twin"] = functools.partial(bench.twin, reduction="mean")
         if spec.monai is not None:
             contenders["monai"] = spec.monai()
         with warnings.catch_warnings():
@@ -295,6 +348,7 @@ def run(n: int, reps: int, compiled: bool = True, only: list[str] | None = None,
             times = dict(zip(steps, paired(list(steps.values()), reps), strict=True))
             for k, f in contenders.items():
                 row.peak[k] = peak_bytes(_step(f, inputs), peak_runs)
+                row.ops[k] = op_calls(_step(f, inputs))
         for k, t in times.items():
             row.ms[k] = 1e3 * statistics.median(t)
             if k != "ours":
@@ -455,7 +509,7 @@ def section(rows: list[NNRow], notes: dict[str, str], load: tuple[str, str],
             _e(r.accuracy["f32"]), ", ".join(_met(r)) or "none",
         ]) + " |")
     gaps = [f"- **{r.module}** ({', '.join(_met(r))}): "
-            + notes.get(r.module, "cause not diagnosed in this run.")
+            + notes.get(r.module, "cause not diagnosed in this run.") + _ops(r)
             for r in rows if _met(r)]
     return "\n".join([
         "## lossbook.nn: the modules against torch.nn and MONAI",
@@ -501,6 +555,14 @@ def section(rows: list[NNRow], notes: dict[str, str], load: tuple[str, str],
         *_kl_section(quick),
         *_small_section(small),
     ])
+
+
+def _ops(row: NNRow) -> str:
+    """The operator counts of the row, measured in this run (torch.profiler)."""
+    if not row.ops:
+        return ""
+    return " Measured: " + ", ".join(f"{k} {v}" for k, v in row.ops.items()) + \
+        " ATen operator calls per forward + backward."
 
 
 def _small_section(rows: list[list[str]] | None) -> list[str]:
@@ -616,6 +678,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+HAND = (
+    "This module runs the functional loss forward and its hand gradient backward "
+    "(lossbook.nn._base.Hand): array-API code in which each operation is its own pass over "
+    "memory, and the backward recomputes the forward's parts; the operator counts that follow "
+    "compare it with the twin's. A torch-native forward and backward, as the classification "
+    "and regression modules have (fused where PyTorch's kernel is exact), would close it.")
+
 # Causes of missed targets, from the diagnosis runs (torch.profiler, inductor's generated code),
 # shown beside the measurement of the run they explain.
 NOTES: dict[str, str] = {
@@ -659,6 +728,9 @@ NOTES: dict[str, str] = {
         "a torch-native form for torchvision's 1 - p_t = t sigma(-x) + (1 - t) sigma(x) would "
         "close it (speed and memory). It has no torch.nn twin: the ratios are against "
         "torchvision's formula and MONAI's FocalLoss."),
+    **{name: HAND for name in ("MultiMarginLoss", "MultiLabelMarginLoss", "SoftMarginLoss",
+                               "MultiLabelSoftMarginLoss", "BoxIoULoss", "GeneralizedBoxIoULoss",
+                               "DistanceBoxIoULoss", "CompleteBoxIoULoss", "FeatureLoss")},
 }
 
 if __name__ == "__main__":
