@@ -728,7 +728,7 @@ NOTES: dict[str, str] = {
         "a torch-native form for torchvision's 1 - p_t = t sigma(-x) + (1 - t) sigma(x) would "
         "close it (speed and memory). It has no torch.nn twin: the ratios are against "
         "torchvision's formula and MONAI's FocalLoss."),
-    **{name: HAND for name in ("MultiMarginLoss", "MultiLabelMarginLoss", "SoftMarginLoss",
+    **{name: HAND for name in ("MultiMarginLoss", "MultiLabelMarginLoss",
                                "MultiLabelSoftMarginLoss", "BoxIoULoss", "GeneralizedBoxIoULoss",
                                "DistanceBoxIoULoss", "CompleteBoxIoULoss", "FeatureLoss")},
 }

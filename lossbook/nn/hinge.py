@@ -2,8 +2,9 @@
 MultiLabelSoftMarginLoss (``torch.nn``'s names and constructor arguments).
 
 Each forward is the functional loss of :mod:`lossbook.hinge` and each backward its hand-derived
-gradient with ``grad_output`` (:class:`lossbook.nn._base.Hand`); the class indices, labels and
-targets get no gradient.
+gradient with ``grad_output`` (:class:`lossbook.nn._base.Hand`); SoftMarginLoss computes the
+same formulas in fused torch operations (``logaddexp``, ``sigmoid``). The class indices, labels
+and targets get no gradient.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import torch
 
 from lossbook import hinge
 from lossbook._validation import check_option
-from lossbook.nn._base import Loss, hand, refuse_grad
+from lossbook.nn._base import Loss, hand, refuse_grad, scaled
 
 __all__ = ["MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "SoftMarginLoss"]
 
@@ -174,8 +175,28 @@ class SoftMarginLoss(Loss):
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         refuse_grad(target, "target")
-        return hand(hinge.soft_margin_loss, hinge.soft_margin_loss_grad, input, target,
-                    reduction=self.reduction)
+        _, y = hinge._soft_margin_check(input, target, self.reduction)
+        return _SoftMargin.apply(input, y, self.reduction)
+
+
+class _SoftMargin(torch.autograd.Function):
+    """softplus(-y x) as ``logaddexp(0, -y x)`` (one fused, stable kernel: max + log1p(exp(-|.|)),
+    the library's form); backward the hand gradient -y sigmoid(-y x), in differentiable
+    operations for a second backward."""
+
+    @staticmethod
+    def forward(ctx: Any, input, y, reduction):
+        ctx.save_for_backward(input, y)
+        ctx.reduction = reduction
+        z = input * y
+        loss = torch.logaddexp(torch.zeros((), dtype=z.dtype), z.neg_())
+        return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+    @staticmethod
+    def backward(ctx: Any, grad_output):
+        input, y = ctx.saved_tensors
+        g = scaled(grad_output, ctx.reduction, input.numel())
+        return -y * torch.sigmoid(-(y * input)) * g, None, None
 
 
 class MultiLabelSoftMarginLoss(Loss):
