@@ -49,7 +49,7 @@ class MultiMarginLoss(Loss):
 
     See Also
     --------
-    lossbook.multi_margin_loss : the functional reference (notebook 08).
+    lossbook.multi_margin_loss : the functional reference (notebook 09).
 
     References
     ----------
@@ -106,7 +106,7 @@ class MultiLabelMarginLoss(Loss):
 
     See Also
     --------
-    lossbook.multilabel_margin_loss : the functional reference (notebook 08).
+    lossbook.multilabel_margin_loss : the functional reference (notebook 09).
 
     References
     ----------
@@ -154,7 +154,7 @@ class SoftMarginLoss(Loss):
 
     See Also
     --------
-    lossbook.soft_margin_loss : the functional reference (notebook 08).
+    lossbook.soft_margin_loss : the functional reference (notebook 09).
 
     References
     ----------
@@ -225,7 +225,7 @@ class MultiLabelSoftMarginLoss(Loss):
 
     See Also
     --------
-    lossbook.multilabel_soft_margin_loss : the functional reference (notebook 08).
+    lossbook.multilabel_soft_margin_loss : the functional reference (notebook 09).
 
     References
     ----------
