@@ -667,6 +667,27 @@ def test_cosine_is_finite_for_components_up_to_the_largest_float(scale):
     assert float(got) == pytest.approx(exact, rel=1e-15)
 
 
+@pytest.mark.parametrize("label", [1.0, -1.0])
+@pytest.mark.parametrize("big", [np.finfo(np.float64).max, -np.finfo(np.float64).max, 1e200, 2.0**101])
+def test_cosine_of_a_huge_vector_and_an_ordinary_one_against_mpmath(big, label):
+    # each vector is scaled by its own power of two: the short one is not scaled into
+    # underflow by the long one (PyTorch's squared norm overflows: cosine 0, gradient NaN)
+    mpmath.mp.dps = 50
+    x1 = np.array([[big, -0.13, 0.64, 0.1], [0.8, 0.2, -1.26, -1.0]])
+    x2 = np.array([[0.8, 0.2, -1.26, -1.0], [big, -0.13, 0.64, 0.1]])
+    y = np.array([label, label])
+    for lib in (np, torch):
+        a, b, t = (x1, x2, y) if lib is np else (_t(x1), _t(x2), _t(y))
+        got = np.asarray(cosine_embedding_loss(a, b, t, margin=-1.0, reduction="none"))
+        grad = np.asarray(cosine_embedding_loss_grad(a, b, t, margin=-1.0, reduction="none"))
+        for i in range(2):
+            want, dwant = _mp_cosine(x1[i], x2[i], label, margin=-1.0)
+            assert abs(got[i] - want) <= 1e-14 * abs(want), (i, got[i], float(want))
+            err = mpmath.sqrt(mpmath.fsum((g - d) ** 2 for g, d in zip(grad[i], dwant, strict=True)))
+            size = mpmath.sqrt(mpmath.fsum(d**2 for d in dwant))
+            assert err <= 1e-14 * size, (i, float(err / size))
+
+
 def test_a_uint8_label_255_is_not_minus_1():
     x1, x2 = torch.ones(2, dtype=T64), torch.zeros(2, dtype=T64)
     y = torch.tensor([1, 255], dtype=torch.uint8)
