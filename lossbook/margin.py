@@ -393,6 +393,11 @@ def triplet_margin_loss_grad(
     distance :math:`d(p, n)` does not depend on the anchor, so :math:`w_i = 1` where
     :math:`d(a,n) < d(p,n)`, 0 where it is larger, and 1/2 at a tie (``at::min``'s backward
     splits it). :math:`s` is ``grad_output`` (1 by default), divided by :math:`N` for "mean".
+    An infinite component gives the limit of the norm's gradient,
+    :math:`\\operatorname{sign}(v_k)` shared among the infinite components, and an inactive or
+    NaN hinge (an anchor at :math:`\\pm\\infty` makes :math:`z = \\infty - \\infty`) gives 0:
+    the gradient stays finite, where PyTorch's norm backward forms :math:`\\infty/\\infty`
+    and returns NaN (also times a zero hinge slope).
 
     References
     ----------

@@ -706,3 +706,21 @@ def test_swap_accepts_a_numpy_bool():
     a, p, n = (np.random.default_rng(i).normal(size=(3, 4)) for i in range(3))
     assert float(triplet_margin_loss(a, p, n, swap=np.bool_(True))) == float(
         triplet_margin_loss(a, p, n, swap=True))
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0, math.inf])
+def test_triplet_grad_at_an_infinite_component_is_the_limit(p):
+    # positive[0, 0] = -inf: d(a, p) is infinite, the hinge active, and d||u||/du its limit,
+    # the gradient at a huge finite component (PyTorch's norm backward: inf / inf = NaN)
+    rng = np.random.default_rng(8)
+    a, pos, neg = (rng.normal(size=(2, 3)) for _ in range(3))
+    far = pos.copy()
+    far[0, 0] = -1e300
+    pos[0, 0] = -math.inf
+    np.testing.assert_allclose(triplet_margin_loss_grad(a, pos, neg, p=p, reduction="none"),
+                               triplet_margin_loss_grad(a, far, neg, p=p, reduction="none"),
+                               rtol=1e-12, atol=1e-300)
+    # an anchor at inf: both distances infinite, z = inf - inf = NaN, the loss NaN, slope 0
+    a[1, 2] = math.inf
+    g = triplet_margin_loss_grad(a, pos, neg, p=p, reduction="none")
+    assert np.isfinite(g).all() and (g[1] == 0).all()

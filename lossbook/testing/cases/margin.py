@@ -115,6 +115,11 @@ DOCUMENTED: list[Documented] = [
       for argument in ("anchor", "positive") for value in ("max", "-max")),
     *(Documented("triplet_margin_loss_grad", "positive", value, "finite",
                  "The ratio form never overflows.") for value in ("max", "-max")),
+    # an infinite component: the norm's gradient is its limit sign(v_k) (PyTorch: inf / inf),
+    # and a zero or NaN hinge slope times that limit is 0 (PyTorch: 0 * NaN)
+    *(Documented("triplet_margin_loss_grad", argument, value, "finite",
+                 "An infinite component gives the limit of the norm's gradient")
+      for argument in ("anchor", "positive", "negative") for value in ("inf", "-inf")),
     # a component at the largest float: the vector is scaled by a power of two, its cosine is
     # right (tests/test_margin.py, against mpmath) where PyTorch's squared norm overflows to
     # inf and its cosine becomes 0 (its gradient NaN)
