@@ -47,6 +47,8 @@ COURSE = (
             "Dice and IoU; soft Dice; empty masks; Tversky; a toy segmentation"),
     Chapter(8, "margin_losses", "Margin losses",
             "triplet, hinge, margin ranking and cosine embedding losses; a learned embedding"),
+    Chapter(9, "multiclass_hinge", "The multi-class hinge",
+            "the SVM loss and its gradient; SVM vs softmax; multi-label and soft margin losses"),
     Chapter(10, "box_regression", "Box regression",
             "SmoothL1 on offsets vs IoU; IoU, GIoU, DIoU and CIoU losses; degenerate boxes"),
     Chapter(12, "choosing_a_loss", "Choosing a loss",
