@@ -47,6 +47,8 @@ COURSE = (
             "Dice and IoU; soft Dice; empty masks; Tversky; a toy segmentation"),
     Chapter(8, "margin_losses", "Margin losses",
             "triplet, hinge, margin ranking and cosine embedding losses; a learned embedding"),
+    Chapter(11, "perceptual_loss", "Perceptual loss",
+            "feature maps; the feature loss and LPIPS's normalisation; a trained network vs pixels"),
     Chapter(12, "choosing_a_loss", "Choosing a loss",
             "a decision table by task and metric; the loss families side by side; common mistakes"),
     Chapter(13, "common_claims", "Common claims",
