@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-        os.environ["LOSSBOOK_FIGURES"] = str(args.out)  # lossbook.plotting.savefig writes here
+        os.environ["LOSSBOOK_FIGURES"] = str(args.out)  # lossbook.course.plotting.savefig writes here
         results_path = args.out / "RESULTS.md"
     else:
         results_path = ROOT / "benchmarks" / "RESULTS.md"

@@ -395,7 +395,7 @@ def save_figure(res: Results, name: str) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lossbook.plotting import PALETTE, savefig, use_style
+    from lossbook.course.plotting import PALETTE, savefig, use_style
 
     use_style()
     names = [r.loss for r in res.eager]

@@ -44,7 +44,6 @@ names the offending argument, what was expected and what came.
 
 from __future__ import annotations
 
-from lossbook._lazy import lazy_names
 from lossbook.binary import (
     binary_cross_entropy,
     binary_cross_entropy_grad,
@@ -67,7 +66,6 @@ from lossbook.classification import (
     nll_loss,
     nll_loss_grad,
 )
-from lossbook.course.checker import check
 from lossbook.focal import (
     focal_loss,
     focal_loss_grad,
@@ -154,8 +152,6 @@ __all__ = [
     "binary_cross_entropy_with_logits_grad",
     "box_iou_loss",
     "box_iou_loss_grad",
-    "check",
-    "compare",
     "complete_box_iou_loss",
     "complete_box_iou_loss_grad",
     "cosine_embedding_loss",
@@ -210,8 +206,6 @@ __all__ = [
     "multilabel_soft_margin_loss_grad",
     "nll_loss",
     "nll_loss_grad",
-    "savefig",
-    "setup_notebook",
     "sigmoid",
     "sigmoid_focal_loss",
     "sigmoid_focal_loss_grad",
@@ -230,22 +224,8 @@ __all__ = [
     "triplet_margin_loss_grad",
     "tversky_loss",
     "tversky_loss_grad",
-    "use_style",
     "xlog1py",
     "xlogy",
 ]
 
 __version__ = "0.1.0"
-
-
-# The course toolkit and the test kit: notebooks import these names from here today. They load
-# on first use, so that ``import lossbook`` imports neither torch nor matplotlib.
-_LAZY = {
-    "compare": "lossbook.testing.compare",
-    "savefig": "lossbook.course.plotting",
-    "use_style": "lossbook.course.plotting",
-    "setup_notebook": "lossbook.course.notebook",
-}
-
-
-__getattr__, __dir__ = lazy_names(globals(), _LAZY)

@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lossbook import compare
 from lossbook.classification import cross_entropy, cross_entropy_grad, nll_loss, nll_loss_grad
 from lossbook.primitives import (
     log_softmax,
@@ -21,6 +20,7 @@ from lossbook.primitives import (
     softmax,
     softmax_grad,
 )
+from lossbook.testing import compare
 from tests._vjp import assert_vjp
 
 mpmath.mp.dps = 50

@@ -11,11 +11,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-import lossbook
+from lossbook import course
 from lossbook._array import float_input
 from lossbook._reduction import reduce
-from lossbook.exercises import all_exercises, check, verdict
-from lossbook.plotting import PALETTE, savefig
+from lossbook.course.checker import check, verdict
+from lossbook.course.exercises import all_exercises
+from lossbook.course.plotting import PALETTE, savefig
 from lossbook.testing import BACKENDS, Row, compare, summary
 from lossbook.testing.compare import _bound
 
@@ -246,13 +247,10 @@ def test_compare_refuses_unknown_backends():
     assert BACKENDS == ("numpy float64", "torch float64", "torch float32")
 
 
-def test_lossbook_compare_is_the_kits_and_import_lossbook_needs_no_torch():
+def test_import_lossbook_loads_no_test_kit():
     import subprocess
     import sys
 
-    from lossbook.testing.compare import compare as kit_compare
-
-    assert lossbook.compare is kit_compare
     code = "import sys, lossbook; print('lossbook.testing' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
@@ -271,7 +269,7 @@ def _figure():
 
 def test_savefig_is_byte_identical_and_opaque(tmp_path, monkeypatch):
     monkeypatch.setenv("LOSSBOOK_FIGURES", str(tmp_path))
-    lossbook.use_style()
+    course.use_style()
     path = savefig(_figure(), "test_plot")
     first = hashlib.sha256(path.read_bytes()).hexdigest()
     path2 = savefig(_figure(), "test_plot")
@@ -289,7 +287,8 @@ def test_savefig_is_byte_identical_and_opaque(tmp_path, monkeypatch):
 
 def test_savefig_writes_to_repo_figures_by_default(monkeypatch):
     monkeypatch.delenv("LOSSBOOK_FIGURES", raising=False)
-    from lossbook.plotting import figures_dir, repo_root
+    from lossbook.course.checkout import repo_root
+    from lossbook.course.plotting import figures_dir
 
     assert figures_dir() == repo_root() / "figures"
     assert (repo_root() / "pyproject.toml").is_file()
@@ -303,7 +302,7 @@ def test_savefig_refuses_paths(name):
 
 
 def test_style_pairs_every_colour_with_a_line_style():
-    lossbook.use_style()
+    course.use_style()
     cycle = list(plt.rcParams["axes.prop_cycle"])
     assert len(cycle) == len(PALETTE)
     assert len({c["linestyle"] if isinstance(c["linestyle"], str) else str(c["linestyle"])
@@ -313,9 +312,9 @@ def test_style_pairs_every_colour_with_a_line_style():
 
 
 def test_setup_notebook_is_reproducible():
-    lossbook.setup_notebook(seed=3)
+    course.setup_notebook(seed=3)
     a = (np.random.rand(3), torch.rand(3))  # noqa: NPY002 (the global generator is the point)
-    lossbook.setup_notebook(seed=3)
+    course.setup_notebook(seed=3)
     b = (np.random.rand(3), torch.rand(3))  # noqa: NPY002
     np.testing.assert_array_equal(a[0], b[0])
     torch.testing.assert_close(a[1], b[1])

@@ -14,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lossbook import compare
 from lossbook.information import (
     cross_entropy_between,
     cross_entropy_between_grad,
@@ -29,6 +28,7 @@ from lossbook.information import (
     surprisal,
     surprisal_grad,
 )
+from lossbook.testing import compare
 from lossbook.testing.twins import (
     torch_cross_entropy_between,
     torch_entropy,

@@ -141,12 +141,3 @@ def test_grad_output_of_the_elementwise_primitives():
     for f in (primitives.sigmoid, primitives.log_sigmoid, primitives.softplus):
         assert_vjp(f, getattr(primitives, f"{f.__name__}_grad"), x)
     assert_vjp(primitives.log1mexp, primitives.log1mexp_grad, -np.abs(x) - 0.01)
-
-
-def test_the_former_module_names_still_import():
-    from lossbook import _math, embedding, margin
-
-    assert _math.log_softmax is primitives.log_softmax
-    assert _math.logsumexp_parts is primitives._logsumexp_parts
-    assert embedding.triplet_margin_loss is margin.triplet_margin_loss
-    assert embedding.COSINE_EPS == margin.COSINE_EPS

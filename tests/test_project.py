@@ -181,7 +181,7 @@ def _lossbook(*args: str, cwd: Path = ROOT, prefix: list[str] = ()) -> subproces
                           capture_output=True, text=True, timeout=300)
 
 
-_SAVEFIG = ("import matplotlib.pyplot as plt\nfrom lossbook import savefig\n"
+_SAVEFIG = ("import matplotlib.pyplot as plt\nfrom lossbook.course import savefig\n"
             "print(savefig(plt.figure(), 'zz_build_test').parent.parent.name)")
 
 
@@ -438,6 +438,36 @@ def test_notebooks_are_stored_executed_and_follow_the_conventions(path):
     assert not errors, "a stored error output in a cell not tagged raises-exception"
     stderr = [o["text"] for c in code for o in c.outputs if o.get("name") == "stderr"]
     assert not stderr, f"stored stderr output (warnings differ between machines): {stderr[:1]}"
+
+
+_IMPORT = re.compile(r"from\s+lossbook[\w.]*\s+import\s+(?:\([^)]*\)|[^\n]*)|import\s+lossbook[\w.]*")
+
+
+def _printed_lines(cell: nbformat.NotebookNode) -> int:
+    """The lines of text a code cell's stored outputs show (streams and plain-text results;
+    an output that also carries an image shows the image)."""
+    lines = 0
+    for out in cell.outputs:
+        if out.output_type == "stream":
+            lines += len(out.text.rstrip("\n").splitlines())
+        elif "text/plain" in out.get("data", {}) and not any(k.startswith("image/")
+                                                             for k in out["data"]):
+            lines += len(out["data"]["text/plain"].splitlines())
+    return lines
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_notebooks_print_little_import_public_names_and_fit_an_hour(path):
+    from lossbook.course import study_minutes
+
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    long = [(nb.cells.index(c), _printed_lines(c)) for c in code if _printed_lines(c) > 25]
+    assert not long, f"cells that print more than 25 lines (cell index, lines): {long}"
+    private = [m.group(0) for c in code for m in _IMPORT.finditer(c.source)
+               if re.search(r"\b_\w", m.group(0))]
+    assert not private, f"imports of private lossbook names: {private}"
+    assert study_minutes(path) <= 60, f"{study_minutes(path)} minutes of study (at most 60)"
 
 
 def _jupyterlab_metadata() -> dict:

@@ -89,7 +89,7 @@ def student_run(tmp_path_factory):
     """A student edition of three small notebooks, built and run like CI's ``student --run``."""
     root = tmp_path_factory.mktemp("student")
     (root / "notebooks").mkdir()
-    stub = ("from lossbook import check\n\n"
+    stub = ("from lossbook.course import check\n\n"
             "def my_square_loss(prediction, target):\n"
             "    raise NotImplementedError('your code here')\n\n"
             "check('00.square_loss', my_square_loss)")
@@ -101,7 +101,7 @@ def student_run(tmp_path_factory):
     _notebook(root / "notebooks" / "01_entropy.ipynb",
               ("x = 1", []), ("1 / 0", []), ("print('never')", []))
     _notebook(root / "notebooks" / "02_cross_entropy.ipynb",  # a stub that gives it away
-              ("from lossbook import check\ncheck('00.square_loss', lambda p, t: (p - t) ** 2)",
+              ("from lossbook.course import check\ncheck('00.square_loss', lambda p, t: (p - t) ** 2)",
                []))
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
