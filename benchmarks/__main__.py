@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     settings["copy"] += f" (before / after the compiled runs: {bandwidth:.1f} / {bandwidth_after:.1f} GB/s)"
     bandwidth = max(bandwidth, bandwidth_after)
     say("compiled done")
+    seconds, loaded = course.time_import()
+    settings["import lossbook"] = (f"{seconds:.3f} s (median of 5 fresh interpreters; target < 0.3 s; "
+                                   f"loads {', '.join(loaded) or 'neither torch nor matplotlib'})")
     notebooks = course.time_notebooks(ROOT, run=not args.quick)
     together = [] if args.quick else course.time_all_notebooks(ROOT)
     make_test = course.time_make_test(ROOT) if args.make_test else None

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["NotebookRow", "time_all_notebooks", "time_make_test", "time_notebooks"]
+__all__ = ["NotebookRow", "time_all_notebooks", "time_import", "time_make_test", "time_notebooks"]
 
 
 @dataclass
@@ -34,6 +34,21 @@ def _pytest(root: Path, *args: str) -> tuple[float, bool]:
     seconds, done = _run(root, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                          *args)
     return seconds, done.returncode == 0
+
+
+def time_import(repeats: int = 5) -> tuple[float, list[str]]:
+    """Median seconds of ``import lossbook`` in a fresh interpreter (``repeats`` of them), and
+    the heavy libraries it loaded (none of torch, matplotlib, scipy is expected)."""
+    code = ("import sys, time; t = time.perf_counter(); import lossbook; "
+            "print(time.perf_counter() - t); "
+            "print(' '.join(m for m in ('torch', 'matplotlib', 'scipy') if m in sys.modules))")
+    times, loaded = [], []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+        times.append(float(out[0]))
+        loaded = out[1].split() if len(out) > 1 else []
+    return sorted(times)[len(times) // 2], loaded
 
 
 def time_notebooks(root: Path, run: bool) -> list[NotebookRow]:

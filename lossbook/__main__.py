@@ -1,9 +1,10 @@
-"""``python -m lossbook build | list | site | student [--run] [--force]``.
+"""``python -m lossbook build | list | losses | site | student [--run] [--force]``.
 
 build    copy notebooks/ to build/notebooks/, execute every notebook there in course order
          (which regenerates figures/), print one line per notebook as it finishes, render the
          HTML site into site/; exit 1 if any notebook fails. notebooks/ is only read.
 list     print the course map.
+losses   print the table of lossbook's functions: notebooks, source file, test file.
 site     render site/ from notebooks/ as stored (with their committed outputs), executing
          nothing: a quick preview of the site.
 student  write build/student/: every notebook with its solutions removed and its outputs
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     commands.add_parser("build", parents=[common], help="execute the notebooks, render the site")
     commands.add_parser("list", parents=[common], help="print the course map")
+    commands.add_parser("losses", parents=[common],
+                        help="print where each function is taught, written and tested")
     commands.add_parser("site", parents=[common], help="render the site from the stored notebooks")
     student = commands.add_parser("student", parents=[common], help="write the student edition")
     student.add_argument("--run", action="store_true",
@@ -58,6 +61,11 @@ def _run(command: str, root: Path, *, run: bool, force: bool) -> int:
         from lossbook.course.chapters import course_table
 
         print(course_table(root / "notebooks"))
+        return 0
+    if command == "losses":
+        from lossbook.course.reference import loss_table
+
+        print(loss_table())
         return 0
     if command == "student":
         from lossbook.course.student import student

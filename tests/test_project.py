@@ -141,6 +141,25 @@ def test_readme_course_map_is_the_course():
     )
 
 
+def test_readme_maps_every_function_to_its_notebook_source_and_tests():
+    from lossbook.course.reference import loss_table
+
+    table = loss_table()
+    assert table in (ROOT / "README.md").read_text(), (
+        "README's table of functions is stale: paste the output of `python -m lossbook losses`"
+    )
+    out = subprocess.run([sys.executable, "-m", "lossbook", "losses"], capture_output=True,
+                         text=True, check=True, cwd=ROOT).stdout
+    assert out.strip() == table
+    for row in table.splitlines()[2:]:
+        notebooks, *files = (cell.strip() for cell in row.split("|")[2:5])
+        assert notebooks != "-", f"no notebook in the See Also of {row}"
+        for n in notebooks.split(", "):
+            assert any(ch.number == int(n) for ch in COURSE), f"{row}: no chapter {n}"
+        for link in files:
+            assert (ROOT / link[link.index("(") + 1:-1]).is_file(), link
+
+
 def test_notebooks_follow_the_course_map():
     stems = {ch.stem for ch in COURSE}
     for path in (ROOT / "notebooks").glob("*.ipynb"):

@@ -47,6 +47,8 @@ COURSE = (
             "Dice and IoU; soft Dice; empty masks; Tversky; a toy segmentation"),
     Chapter(8, "margin_losses", "Margin losses",
             "triplet, hinge, margin ranking and cosine embedding losses; a learned embedding"),
+    Chapter(9, "multiclass_hinge", "The multi-class hinge",
+            "the SVM loss and its gradient; SVM vs softmax; multi-label and soft margin losses"),
     Chapter(11, "perceptual_loss", "Perceptual loss",
             "feature maps; the feature loss and LPIPS's normalisation; a trained network vs pixels"),
     Chapter(12, "choosing_a_loss", "Choosing a loss",
