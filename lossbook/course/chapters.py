@@ -51,6 +51,8 @@ COURSE = (
             "the SVM loss and its gradient; SVM vs softmax; multi-label and soft margin losses"),
     Chapter(10, "box_regression", "Box regression",
             "SmoothL1 on offsets vs IoU; IoU, GIoU, DIoU and CIoU losses; degenerate boxes"),
+    Chapter(11, "perceptual_loss", "Perceptual loss",
+            "feature maps; the feature loss and LPIPS's normalisation; a trained network vs pixels"),
     Chapter(12, "choosing_a_loss", "Choosing a loss",
             "a decision table by task and metric; the loss families side by side; common mistakes"),
     Chapter(13, "common_claims", "Common claims",
