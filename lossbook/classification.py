@@ -238,8 +238,8 @@ def cross_entropy(
     """
     c = _check(input, target, weight, ignore_index, reduction, label_smoothing, validate, None,
                allow_probabilities=True)
-    wq, denominator = _weighted_target(c, input, target)
-    with quiet(input):
+    with quiet(input):  # a weight near the largest float: products and totals may be inf
+        wq, denominator = _weighted_target(c, input, target)
         losses = _minus_sum_xlogy(c.xp, wq, _log_softmax(c.xp, input, c.dim), c.dim)
     return reduce(losses, reduction, denominator=denominator, xp=c.xp)
 
@@ -297,6 +297,10 @@ def cross_entropy_grad(
     the (smoothed) target. For index targets, :math:`q` is the one-hot vector of the class
     mixed with :math:`\varepsilon / C`. The mean divides by the same denominator as the
     loss; when every target is ignored the gradient is 0 (there is no term), as in PyTorch.
+    The upstream gradient multiplies last, after the weighted softmax minus target: with a
+    weight near the largest float the gradient is the exact value (inf only where that exceeds
+    the largest float), where PyTorch's backward multiplies the weight by the upstream gradient
+    first and overflows to inf, or NaN where two infinities meet.
 
     References
     ----------
@@ -315,12 +319,12 @@ def cross_entropy_grad(
     c = _check(input, target, weight, ignore_index, reduction, label_smoothing, validate,
                grad_output, allow_probabilities=True)
     xp = c.xp
-    wq, denominator = _weighted_target(c, input, target)
-    with quiet(input):
+    with quiet(input):  # a weight near the largest float: products and totals may be inf
+        wq, denominator = _weighted_target(c, input, target)
         s = _softmax(xp, input, c.dim)
-    g = s * xp.sum(wq, axis=c.dim, keepdims=True) - wq
-    return g * reduce_grad(_shape_without(input, c.dim), reduction, grad_output, like=input,
-                           denominator=denominator, expand=c.dim, xp=xp)
+        g = s * xp.sum(wq, axis=c.dim, keepdims=True) - wq
+        return g * reduce_grad(_shape_without(input, c.dim), reduction, grad_output,
+                               like=input, denominator=denominator, expand=c.dim, xp=xp)
 
 
 def nll_loss(
@@ -388,8 +392,8 @@ def nll_loss(
     """
     c = _check(input, target, weight, ignore_index, reduction, 0.0, validate, None,
                allow_probabilities=False)
-    wq, denominator = _weighted_target(c, input, target)
-    with quiet(input):
+    with quiet(input):  # a weight near the largest float: products and totals may be inf
+        wq, denominator = _weighted_target(c, input, target)
         losses = _minus_sum_xlogy(c.xp, wq, input, c.dim)
     return reduce(losses, reduction, denominator=denominator, xp=c.xp)
 
@@ -450,7 +454,8 @@ def nll_loss_grad(
     """
     c = _check(input, target, weight, ignore_index, reduction, 0.0, validate, grad_output,
                allow_probabilities=False)
-    wq, denominator = _weighted_target(c, input, target)
-    minus_wq = 0.0 - wq  # +0.0, not -0.0, away from the targets
-    return minus_wq * reduce_grad(tuple(target.shape), reduction, grad_output, like=input,
-                                  denominator=denominator, expand=c.dim, xp=c.xp)
+    with quiet(input):  # a weight near the largest float: products and totals may be inf
+        wq, denominator = _weighted_target(c, input, target)
+        minus_wq = 0.0 - wq  # +0.0, not -0.0, away from the targets
+        return minus_wq * reduce_grad(tuple(target.shape), reduction, grad_output, like=input,
+                                      denominator=denominator, expand=c.dim, xp=c.xp)

@@ -194,7 +194,7 @@ def multi_margin_loss(
     multi_margin_loss_grad : Its hand-derived gradient.
     multilabel_margin_loss : Several labels per sample.
     lossbook.cross_entropy : The softmax loss it is compared with.
-    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+    09_multiclass_hinge.ipynb : The notebook that derives it (sections 2-4).
 
     Notes
     -----
@@ -280,7 +280,7 @@ def multi_margin_loss_grad(
     See Also
     --------
     multi_margin_loss : The loss.
-    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+    09_multiclass_hinge.ipynb : The notebook that derives the gradient (section 3).
 
     Notes
     -----
@@ -403,7 +403,7 @@ def multilabel_margin_loss(
     multilabel_margin_loss_grad : Its hand-derived gradient.
     multi_margin_loss : One label per sample.
     multilabel_soft_margin_loss : The logistic version, with 0/1 targets.
-    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+    09_multiclass_hinge.ipynb : The notebook that derives it (section 5).
 
     Notes
     -----
@@ -474,7 +474,7 @@ def multilabel_margin_loss_grad(
     See Also
     --------
     multilabel_margin_loss : The loss.
-    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+    09_multiclass_hinge.ipynb : The notebook that derives the gradient (section 5).
 
     Notes
     -----
@@ -553,7 +553,7 @@ def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean") ->
     --------
     soft_margin_loss_grad : Its hand-derived gradient.
     lossbook.binary_cross_entropy_with_logits : The same loss with labels 1 and 0.
-    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+    09_multiclass_hinge.ipynb : The notebook that teaches it (section 6).
 
     Notes
     -----
@@ -616,7 +616,7 @@ def soft_margin_loss_grad(
     See Also
     --------
     soft_margin_loss : The loss.
-    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+    09_multiclass_hinge.ipynb : The notebook that teaches the loss (section 6).
 
     Notes
     -----
@@ -701,7 +701,7 @@ def multilabel_soft_margin_loss(
     multilabel_soft_margin_loss_grad : Its hand-derived gradient.
     lossbook.binary_cross_entropy_with_logits : Per element, without the mean over classes.
     multilabel_margin_loss : The hinge version, with listed labels.
-    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+    09_multiclass_hinge.ipynb : The notebook that teaches it (section 6).
 
     Notes
     -----
@@ -766,7 +766,7 @@ def multilabel_soft_margin_loss_grad(
     See Also
     --------
     multilabel_soft_margin_loss : The loss.
-    08_margin_losses.ipynb : The hinge max(0, m - z) and the margin losses of embeddings.
+    09_multiclass_hinge.ipynb : The notebook that teaches the loss (section 6).
 
     Notes
     -----

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import mpmath
 import numpy as np
 import pytest
@@ -370,6 +372,41 @@ def test_cross_entropy_and_log_softmax_against_mpmath(row):
     for k in range(c):
         expected = float(mpmath.exp(-_mp_neg_log_softmax(row, k)))
         assert abs(float(s[k]) - expected) <= (c + 4 + spread) * EPS * expected + c * 2.0**-1074
+
+
+@pytest.mark.parametrize("soft", [False, True])
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_cross_entropy_grad_with_a_weight_at_the_largest_float_against_mpmath(soft):
+    # PyTorch's backward forms weight * grad_output first (inf) and meets inf - inf (NaN);
+    # lossbook multiplies the upstream gradient last: the exact value, inf only beyond the
+    # largest float. Error bound of s_i sum_c w_c q_c - w_i q_i: a few ulps of its two terms.
+    big = np.finfo(np.float64).max
+    rng = np.random.default_rng(5)
+    x = rng.normal(scale=2.0, size=(6, 4))
+    w = np.array([big, 1.0, 2.0, 0.25])
+    target = (rng.dirichlet(np.ones(4), size=6) if soft else np.array([0, 0, 1, 2, 0, 3]))
+    q = target if soft else np.eye(4)[target]
+    g = np.array([8.0, -6.0, 5.0, -0.5, 0.25, 3.0])
+    ours = cross_entropy_grad(x, target, weight=w, reduction="none", grad_output=g)
+    theirs = torch.autograd.grad(
+        F.cross_entropy(t := torch.from_numpy(x).requires_grad_(), torch.from_numpy(target),
+                        weight=torch.from_numpy(w), reduction="none"), t, torch.from_numpy(g))[0]
+    assert not np.isfinite(theirs.numpy()).all()  # PyTorch overflows here
+    overflowed = 0
+    for n in range(6):
+        xs = [mpmath.mpf(float(v)) for v in x[n]]
+        total = mpmath.fsum(mpmath.exp(v) for v in xs)
+        wq = [mpmath.mpf(float(w[c])) * mpmath.mpf(float(q[n, c])) for c in range(4)]
+        for i in range(4):
+            s_i = mpmath.exp(xs[i]) / total
+            exact = (s_i * mpmath.fsum(wq) - wq[i]) * mpmath.mpf(float(g[n]))
+            if abs(exact) > big:
+                overflowed += 1
+                assert ours[n, i] == (math.inf if exact > 0 else -math.inf), (n, i)
+                continue
+            size = (abs(s_i * mpmath.fsum(wq)) + abs(wq[i])) * abs(mpmath.mpf(float(g[n])))
+            assert abs(ours[n, i] - exact) <= 8 * EPS * size, (n, i, ours[n, i], float(exact))
+    assert overflowed > 0 and np.isfinite(ours).sum() > 6  # both kinds of entries are met
 
 
 def test_extreme_logits_match_pytorch_where_pytorch_is_right():
