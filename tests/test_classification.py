@@ -142,25 +142,35 @@ def test_cross_entropy_is_at_least_the_target_entropy(data):
     {"weight": np.array([1.0, 2.0, 0.5]), "label_smoothing": 0.3},
 ])
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_all_targets_ignored_gives_what_pytorch_gives(options, reduction):
     x = np.random.default_rng(3).normal(size=(4, 3))
     y = np.array([1, 1, 1, 1])
-    with np.errstate(invalid="ignore"):  # NumPy warns about 0/0; PyTorch silently gives NaN
-        compare(cross_entropy, F.cross_entropy, x, y, grad=cross_entropy_grad, verbose=False,
+    compare(cross_entropy, F.cross_entropy, x, y, grad=cross_entropy_grad, verbose=False,
+            reduction=reduction, ignore_index=1, **options)
+    compare(cross_entropy, F.cross_entropy, x[0], np.array(-100), grad=cross_entropy_grad,
+            verbose=False, reduction=reduction, **options)
+    if "label_smoothing" not in options:
+        compare(nll_loss, F.nll_loss, x, y, grad=nll_loss_grad, verbose=False,
                 reduction=reduction, ignore_index=1, **options)
-        compare(cross_entropy, F.cross_entropy, x[0], np.array(-100), grad=cross_entropy_grad,
-                verbose=False, reduction=reduction, **options)
-        if "label_smoothing" not in options:
-            compare(nll_loss, F.nll_loss, x, y, grad=nll_loss_grad, verbose=False,
-                    reduction=reduction, ignore_index=1, **options)
-    if reduction == "mean":
-        with np.errstate(invalid="ignore"):
-            assert np.isnan(cross_entropy(x, y, ignore_index=1, **options))
 
 
-def test_all_ignored_numpy_mean_warns_about_zero_over_zero():
-    with pytest.warns(RuntimeWarning, match="invalid value"):
-        cross_entropy(np.zeros((2, 3)), np.array([-100, -100]))
+@pytest.mark.parametrize("weight", [None, np.array([1.0, 2.0, 0.5])])
+@pytest.mark.parametrize("f", [cross_entropy, nll_loss])
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_all_ignored_mean_is_nan_as_in_pytorch_without_a_warning(f, weight):
+    # 0/0: no target adds to the sum and the denominator (their total weight) is 0.
+    x = np.random.default_rng(3).normal(size=(2, 3))
+    y = np.array([-100, -100])
+    theirs = getattr(F, f.__name__)(torch.from_numpy(x), torch.from_numpy(y),
+                                    weight=None if weight is None else torch.from_numpy(weight))
+    assert torch.isnan(theirs)
+    assert np.isnan(f(x, y, weight=weight))
+    assert torch.isnan(f(torch.from_numpy(x), torch.from_numpy(y),
+                         weight=None if weight is None else torch.from_numpy(weight)))
+    assert float(f(x, y, weight=weight, reduction="sum")) == 0.0
+    grad = {cross_entropy: cross_entropy_grad, nll_loss: nll_loss_grad}[f]
+    assert not np.any(grad(x, y, weight=weight))  # the gradient is 0, as PyTorch's
 
 
 @pytest.mark.parametrize("ignore_index", [-1, 7, 2])
