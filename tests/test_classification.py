@@ -658,3 +658,93 @@ def test_numpy_integer_and_bool_options_are_accepted():
         cross_entropy(X, Y, validate=None)
     with pytest.raises(TypeError, match="keepdim must be True or False; got str 'yes'"):
         logsumexp(X, keepdim="yes")
+
+
+def _mp_weighted_mean(x, target, w, *, eps=0.0, ignore_index=-100, logits=True):
+    """Exact "mean" of cross-entropy (logits) or NLL and its gradient, from mpmath."""
+    n, c = x.shape
+    ws = [mpmath.mpf(float(v)) for v in w]
+    losses, total_weight, rows = [], mpmath.mpf(0), []
+    for k in range(n):
+        y = int(target[k])
+        if y == ignore_index:
+            rows.append(None)
+            continue
+        xs = [mpmath.mpf(float(v)) for v in x[k]]
+        if logits:
+            lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in xs))
+            logp = [v - lse for v in xs]
+        else:
+            logp = xs
+        q = [(1 - eps) * (j == y) + mpmath.mpf(eps) / c for j in range(c)]
+        losses.append(-mpmath.fsum(ws[j] * q[j] * logp[j] for j in range(c)))
+        total_weight += ws[y]
+        s = [mpmath.exp(v) for v in logp] if logits else [0] * c
+        wq = [ws[j] * q[j] for j in range(c)]
+        rows.append((s, wq))
+    mean = mpmath.fsum(losses) / total_weight
+    grad, size = np.zeros(x.shape), np.zeros(x.shape)
+    for k, row in enumerate(rows):
+        if row is not None:
+            s, wq = row
+            for i in range(c):
+                grad[k, i] = float((s[i] * mpmath.fsum(wq) - wq[i]) / total_weight)
+                size[k, i] = float((abs(s[i] * mpmath.fsum(wq)) + abs(wq[i])) / total_weight)
+    return mean, grad, size
+
+
+@pytest.mark.parametrize("f, logits", [(cross_entropy, True), (nll_loss, False)])
+@pytest.mark.parametrize("ignore", [False, True])
+@pytest.mark.parametrize("eps", [0.0, 0.2])
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_weighted_mean_with_weights_at_the_largest_float_against_mpmath(f, logits, ignore, eps):
+    # The totals sum_n w_yn l_n and sum_n w_yn both exceed the largest float: PyTorch gives
+    # inf / inf = NaN (and a zero gradient); the mean itself is finite, and lossbook gives it.
+    if f is nll_loss and eps:
+        pytest.skip("nll_loss has no label smoothing")
+    big = np.finfo(np.float64).max
+    rng = np.random.default_rng(21)
+    x = rng.normal(scale=2.0, size=(7, 4))
+    if not logits:
+        x = log_softmax(x)
+    w = np.array([big, 0.75 * big, 3.0, 0.5])
+    target = np.array([0, 1, 0, 2, 1, 3, 0])
+    kw = {"label_smoothing": eps} if eps else {}
+    if ignore:
+        target[[2, 5]] = -100
+    exact, exact_grad, size = _mp_weighted_mean(x, target, w, eps=eps, logits=logits)
+    assert mpmath.fsum(mpmath.mpf(float(w[t])) for t in target if t >= 0) > big
+    grad_f = {cross_entropy: cross_entropy_grad, nll_loss: nll_loss_grad}[f]
+    twin = getattr(F, f.__name__)
+    theirs = twin(t := torch.from_numpy(x).requires_grad_(), torch.from_numpy(target),
+                  weight=torch.from_numpy(w), **kw)
+    assert torch.isnan(theirs)  # PyTorch: inf / inf
+    assert not torch.autograd.grad(theirs, t)[0].any()  # and a zero gradient
+    for backend in (np.asarray, torch.from_numpy):
+        ours = f(backend(x), backend(target), weight=backend(w), **kw)
+        # every term is >= 0 (no cancellation): a few ulps per term, plus log-softmax's own
+        # conditioning (the logits' spread, below 10 here); measured: below 1 ulp, 4 for the grad
+        assert abs(float(ours) - exact) <= 16 * EPS * exact, (float(ours), float(exact))
+        g = np.asarray(grad_f(backend(x), backend(target), weight=backend(w), **kw))
+        assert np.all(np.abs(g - exact_grad) <= 16 * EPS * size), np.max(np.abs(g - exact_grad))
+    # scaling by a power of two changes no bit for ordinary weights
+    w_small = np.array([2.0, 1.5, 3.0, 0.5])
+    scaled = f(x, target, weight=w_small * 2.0**1000, **kw)
+    assert float(scaled) == float(f(x, target, weight=w_small, **kw))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16])
+def test_weighted_mean_with_weights_at_the_largest_float_of_narrow_dtypes(dtype):
+    # The same scaling in every floating dtype: the mean of the narrow dtype matches the float64
+    # mean of the same numbers (where nothing overflows) to the narrow dtype's precision.
+    big = torch.finfo(dtype).max
+    x = torch.randn(6, 3, generator=torch.Generator().manual_seed(2)).to(dtype)
+    y = torch.tensor([0, 1, 0, 1, 2, -100])
+    w = torch.tensor([big, big / 2, 1.0], dtype=dtype)
+    assert torch.isnan(F.cross_entropy(x, y, weight=w))
+    for f, g in ((cross_entropy, cross_entropy_grad), (nll_loss, nll_loss_grad)):
+        ours, ours_grad = f(x, y, weight=w), g(x, y, weight=w)
+        exact, exact_grad = f(x.double(), y, weight=w.double()), g(x.double(), y, weight=w.double())
+        tol = 4 * torch.finfo(dtype).eps
+        assert abs(float(ours) - float(exact)) <= tol * abs(float(exact)), (f, float(ours))
+        assert torch.all((ours_grad.double() - exact_grad).abs() <= tol), f
