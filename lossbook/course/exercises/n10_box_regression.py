@@ -35,16 +35,17 @@ EXERCISES = (
         "10.giou_scale_step",
         0.1 * 10**2,  # the loss of 10 b is the loss of b: the gradient at 10 b is a tenth
         rtol=1e-9,
-        hint="the IoU losses depend only on ratios of lengths: how does the gradient at 10 b "
-        "compare with the gradient at b, and how far must a step at 10 b go to be 10 times a "
-        "step at b?",
+        hint="the IoU losses depend only on ratios of lengths: when every length is multiplied "
+        "by the same factor, how does the gradient change (chain rule), and how must the step "
+        "change so that each box moves that factor as far?",
     ),
     Exercise(
         "10.diou_far_limit",
         2.0,
         rtol=0.0,
         atol=1e-6,
-        hint="with the boxes side by side, the IoU is 0, the centres are d + 1 apart and the "
-        "enclosing box is d + 2 wide and 1 high: what does rho^2 / c^2 tend to?",
+        hint="with the boxes side by side, the IoU is 0, and both the distance of the centres "
+        "and the diagonal of the enclosing box grow like d: what does their ratio, squared, tend "
+        "to, and what is the loss then?",
     ),
 )
