@@ -6,9 +6,8 @@ losses use: the number of elements (the plain mean), a weight total (cross-entro
 mean, focal's mean over the non-ignored elements) and the batch size (``kl_div``'s
 "batchmean").
 
-A weighted total overflows long before the weighted mean does: ``scale_to_one`` divides the
-weights by a power of two first, which leaves the mean's value unchanged (or is undone
-exactly after the mean).
+A weight total overflows long before the weighted mean does: ``scale_to_one`` divides the
+weights by a power of two first, which leaves the mean's value unchanged.
 """
 
 from __future__ import annotations
@@ -81,7 +80,7 @@ def reduce(
     -----
     A zero denominator gives 0/0 = NaN, as in PyTorch (every target ignored), without a NumPy
     RuntimeWarning; the losses refuse empty input before they get here. A weighted mean
-    passes weights scaled by :func:`scale_to_one`, so that its totals stay finite.
+    passes weights scaled by :func:`scale_to_one`, so that its two totals stay finite.
 
     Examples
     --------
@@ -208,7 +207,6 @@ def scale_to_one(xp: Any, weights: Array, *arrays: Array) -> tuple[Array, ...]:
     Returns
     -------
     tuple of array
-        The exponent :math:`e` (0-d integer; ``ldexp(x, e)`` undoes the scaling), then
         ``weights`` and each of ``arrays``, scaled.
 
     Examples
@@ -216,12 +214,12 @@ def scale_to_one(xp: Any, weights: Array, *arrays: Array) -> tuple[Array, ...]:
     >>> import numpy as np
     >>> from lossbook._array import namespace
     >>> w = np.array([1.5e308, 1.0e308, 0.5e308])  # w.sum() is inf
-    >>> e, scaled = scale_to_one(namespace(weight=w), w)
-    >>> print(e, scaled.max(), float(scaled @ np.array([2.0, 4.0, 6.0]) / scaled.sum()))
-    1024 0.8344026969402005 3.3333333333333335
+    >>> (scaled,) = scale_to_one(namespace(weight=w), w)
+    >>> print(scaled.max(), float(scaled @ np.array([2.0, 4.0, 6.0]) / scaled.sum()))
+    0.8344026969402005 3.3333333333333335
     """
     _, e = xp.frexp(xp.max(xp.abs(weights)))
-    return (e, *(xp.ldexp(a, -e) for a in (weights, *arrays)))
+    return tuple(xp.ldexp(a, -e) for a in (weights, *arrays))
 
 
 def check_grad_output(

@@ -108,34 +108,24 @@ def _shape_without(input: Array, cd: int) -> tuple[int, ...]:
 
 
 def _weighted_target(
-    c: _Checked, input: Array, target: Array, reduction: str, *, loss: bool = False
-) -> tuple[Array, Array | None, Array | None]:
-    """The weighted target distribution ``w_c q_c`` (input's shape), the mean's denominator
-    and the exponent that undoes a scaling of the weights.
+    c: _Checked, input: Array, target: Array, reduction: str
+) -> tuple[Array, Array | None]:
+    """The weighted target distribution ``w_c q_c`` (input's shape) and the mean's denominator.
 
     ``q`` is the one-hot vector of the class index (0 for an ignored element), or the given
     probabilities, mixed with the uniform distribution by ``label_smoothing``. The denominator
     is the total weight of the non-ignored index targets, or None (the number of losses) for
-    probability targets, as in PyTorch.
-
-    A "mean" with weights first divides them by a power of two (:func:`scale_to_one`), so
-    that no total overflows for weights near the largest float while the mean is finite.
-    With index targets the scaling cancels in the weighted mean (it brings the largest target
-    weight into [1/2, 1), and the exponent returned is None). With probability targets (the
-    ``loss`` only; the gradient has no total that can overflow) it brings the largest weight
-    into [1/2, 1) and the mean is multiplied back by ``2**e``, the exponent returned.
+    probability targets, as in PyTorch. For that weighted mean the weights are first divided
+    by a power of two that brings the largest target weight into [1/2, 1): the mean is
+    unchanged (exactly: a power of two), and neither total overflows for weights near the
+    largest float, where the unscaled ones give inf / inf = NaN.
     """
     xp, eps, n = c.xp, c.label_smoothing, c.num_classes
-    weight, exponent = c.weight, None
+    weight = c.weight
     if c.probabilities:
-        if weight is None:
-            w = xp.ones_like(input)
-        else:
-            if reduction == "mean" and loss:
-                exponent, weight = scale_to_one(xp, weight)
-            w = weight * xp.ones_like(input)
+        w = xp.ones_like(input) if weight is None else weight * xp.ones_like(input)
         q = target if eps == 0 else target * (1 - eps) + eps / n
-        return q * w, None, exponent
+        return q * w, None
     selected, valid = class_mask(xp, target, n, c.dim, c.ignore_index)
     zero = xp.zeros_like(input)
     if weight is None:
@@ -144,12 +134,12 @@ def _weighted_target(
     else:
         w_y = xp.sum(xp.where(selected, weight, zero), axis=c.dim)
         if reduction == "mean":
-            _, w_y, weight = scale_to_one(xp, w_y, weight)
+            w_y, weight = scale_to_one(xp, w_y, weight)
         w = weight * xp.ones_like(input)
     wq = xp.where(selected, (1 - eps) * w, zero)
     if eps > 0:
         wq = wq + xp.where(xp.expand_dims(valid, axis=c.dim), (eps / n) * w, zero)
-    return wq, xp.sum(w_y), exponent
+    return wq, xp.sum(w_y)
 
 
 def _minus_sum_xlogy(xp: Any, wq: Array, logp: Array, dim: int) -> Array:
@@ -237,9 +227,7 @@ def cross_entropy(
     divides them by the power of two that brings the largest target weight into [1/2, 1)
     (exact, so ordinary weights give the same bits). Both totals then stay finite: weights
     near the largest float give the exact mean, where PyTorch's totals overflow and its
-    "mean" is inf / inf = NaN. With probability targets the "mean" divides by N; lossbook
-    scales the weights the same way and multiplies the mean back by the power of two, so the
-    mean is exact where the total of the losses exceeds the largest float (PyTorch: inf).
+    "mean" is inf / inf = NaN.
 
     *Accuracy.* The log-probabilities come from :func:`log_softmax`, written as
     :math:`(x_c - m) - \operatorname{log1p}(\sum_{j\ne k} e^{x_j-m})`, a sum of two
@@ -271,10 +259,9 @@ def cross_entropy(
     c = _check(input, target, weight, ignore_index, reduction, label_smoothing, validate, None,
                allow_probabilities=True)
     with quiet(input):  # a weight near the largest float: products and totals may be inf
-        wq, denominator, exponent = _weighted_target(c, input, target, reduction, loss=True)
+        wq, denominator = _weighted_target(c, input, target, reduction)
         losses = _minus_sum_xlogy(c.xp, wq, _log_softmax(c.xp, input, c.dim), c.dim)
-        loss = reduce(losses, reduction, denominator=denominator, xp=c.xp)
-        return loss if exponent is None else c.xp.ldexp(loss, exponent)
+    return reduce(losses, reduction, denominator=denominator, xp=c.xp)
 
 
 def cross_entropy_grad(
@@ -355,7 +342,7 @@ def cross_entropy_grad(
                grad_output, allow_probabilities=True)
     xp = c.xp
     with quiet(input):  # a weight near the largest float: products and totals may be inf
-        wq, denominator, _ = _weighted_target(c, input, target, reduction)
+        wq, denominator = _weighted_target(c, input, target, reduction)
         s = _softmax(xp, input, c.dim)
         g = s * xp.sum(wq, axis=c.dim, keepdims=True) - wq
         return g * reduce_grad(_shape_without(input, c.dim), reduction, grad_output,
@@ -432,7 +419,7 @@ def nll_loss(
     c = _check(input, target, weight, ignore_index, reduction, 0.0, validate, None,
                allow_probabilities=False)
     with quiet(input):  # a weight near the largest float: products and totals may be inf
-        wq, denominator, _ = _weighted_target(c, input, target, reduction)
+        wq, denominator = _weighted_target(c, input, target, reduction)
         losses = _minus_sum_xlogy(c.xp, wq, input, c.dim)
     return reduce(losses, reduction, denominator=denominator, xp=c.xp)
 
@@ -497,7 +484,7 @@ def nll_loss_grad(
     c = _check(input, target, weight, ignore_index, reduction, 0.0, validate, grad_output,
                allow_probabilities=False)
     with quiet(input):  # a weight near the largest float: products and totals may be inf
-        wq, denominator, _ = _weighted_target(c, input, target, reduction)
+        wq, denominator = _weighted_target(c, input, target, reduction)
         minus_wq = 0.0 - wq  # +0.0, not -0.0, away from the targets
         return minus_wq * reduce_grad(tuple(target.shape), reduction, grad_output, like=input,
                                       denominator=denominator, expand=c.dim, xp=c.xp)
