@@ -227,7 +227,9 @@ def cross_entropy(
     divides them by the power of two that brings the largest target weight into [1/2, 1)
     (exact, so ordinary weights give the same bits). Both totals then stay finite: weights
     near the largest float give the exact mean, where PyTorch's totals overflow and its
-    "mean" is inf / inf = NaN.
+    "mean" is inf / inf = NaN. With probability targets the "mean" divides by N, which cannot
+    overflow; like every mean over N (and like PyTorch) it is inf where the total of the
+    losses exceeds the largest float.
 
     *Accuracy.* The log-probabilities come from :func:`log_softmax`, written as
     :math:`(x_c - m) - \operatorname{log1p}(\sum_{j\ne k} e^{x_j-m})`, a sum of two

@@ -746,3 +746,43 @@ def test_weighted_mean_with_weights_at_the_largest_float_of_narrow_dtypes(dtype)
         tol = 4 * torch.finfo(dtype).eps
         assert abs(float(ours) - float(exact)) <= tol * abs(float(exact)), (f, float(ours))
         assert torch.all((ours_grad.double() - exact_grad).abs() <= tol), f
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.2])
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_probability_target_mean_with_weights_near_the_largest_float_against_mpmath(eps):
+    # Probability targets: "mean" divides by N, so there is no weight total to overflow. With
+    # weights near the largest float the values and gradients are exact while the total of the
+    # losses is finite; beyond it the mean is inf, as PyTorch's (the documented choice).
+    big = np.finfo(np.float64).max
+    rng = np.random.default_rng(22)
+    x = rng.normal(size=(5, 3))
+    p = rng.dirichlet(np.ones(3), size=5)
+    w = np.array([0.5, 0.25, 0.375]) * big / 4
+    n, c = x.shape
+    losses, exact_grad, size = [], np.zeros(x.shape), np.zeros(x.shape)
+    for k in range(n):
+        xs = [mpmath.mpf(float(v)) for v in x[k]]
+        lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in xs))
+        wq = [mpmath.mpf(float(w[j])) * ((1 - eps) * mpmath.mpf(float(p[k, j])) + eps / c)
+              for j in range(c)]
+        losses.append(-mpmath.fsum(wq[j] * (xs[j] - lse) for j in range(c)))
+        for i in range(c):
+            s_i = mpmath.exp(xs[i] - lse)
+            exact_grad[k, i] = float((s_i * mpmath.fsum(wq) - wq[i]) / n)
+            size[k, i] = float((s_i * mpmath.fsum(wq) + wq[i]) / n)
+    exact = mpmath.fsum(losses) / n
+    assert big / 4 < mpmath.fsum(losses) < big
+    kw = {"label_smoothing": eps} if eps else {}
+    for backend in (np.asarray, torch.from_numpy):
+        ours = cross_entropy(backend(x), backend(p), weight=backend(w), **kw)
+        assert abs(float(ours) - exact) <= 16 * EPS * exact, (float(ours), float(exact))
+        g = np.asarray(cross_entropy_grad(backend(x), backend(p), weight=backend(w), **kw))
+        assert np.all(np.abs(g - exact_grad) <= 16 * EPS * size), np.max(np.abs(g - exact_grad))
+    # 4 times the weights: the total exceeds the largest float; the mean (finite) is lost in
+    # the sum: inf, as in PyTorch
+    assert 4 * exact < big
+    ours = cross_entropy(x, p, weight=4 * w, **kw)
+    theirs = F.cross_entropy(torch.from_numpy(x), torch.from_numpy(p),
+                             weight=torch.from_numpy(4 * w), **kw)
+    assert np.isposinf(ours) and torch.isposinf(theirs)
