@@ -202,7 +202,8 @@ def scale_to_one(xp: Any, weights: Array, *arrays: Array) -> tuple[Array, ...]:
     weights : array
         The weights whose largest absolute value sets the scale.
     *arrays : array
-        Further arrays to divide by the same power of two (the weights in another shape).
+        Further arrays to divide by the same power of two (cross-entropy passes the weight of
+        each element's target as ``weights`` and the class weights here).
 
     Returns
     -------

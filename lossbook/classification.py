@@ -118,7 +118,9 @@ def _weighted_target(
     probability targets, as in PyTorch. For that weighted mean the weights are first divided
     by a power of two that brings the largest target weight into [1/2, 1): the mean is
     unchanged (exactly: a power of two), and neither total overflows for weights near the
-    largest float, where the unscaled ones give inf / inf = NaN.
+    largest float, where the unscaled ones give inf / inf = NaN. The scale comes from the
+    targets' weights, not from every class weight, so that targets whose classes carry small
+    weights beside one huge unused weight keep a normal, exact denominator.
     """
     xp, eps, n = c.xp, c.label_smoothing, c.num_classes
     weight = c.weight
