@@ -5,16 +5,19 @@ product, the upstream gradient each per-element loss receives. Both know every d
 losses use: the number of elements (the plain mean), a weight total (cross-entropy's weighted
 mean, focal's mean over the non-ignored elements) and the batch size (``kl_div``'s
 "batchmean").
+
+A weight total overflows long before the weighted mean does: ``scale_to_one`` divides the
+weights by a power of two first, which leaves the mean's value unchanged.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from lossbook._array import Array, check_float, namespace
+from lossbook._array import Array, check_float, namespace, quiet
 from lossbook._validation import shape_str
 
-__all__ = ["REDUCTIONS", "check_reduction", "reduce", "reduce_grad"]
+__all__ = ["REDUCTIONS", "check_reduction", "reduce", "reduce_grad", "scale_to_one"]
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -75,8 +78,9 @@ def reduce(
 
     Notes
     -----
-    A zero denominator gives 0/0 = NaN, as in PyTorch (every target ignored); the losses
-    refuse empty input before they get here.
+    A zero denominator gives 0/0 = NaN, as in PyTorch (every target ignored), without a NumPy
+    RuntimeWarning; the losses refuse empty input before they get here. A weighted mean
+    passes weights scaled by :func:`scale_to_one`, so that its two totals stay finite.
 
     Examples
     --------
@@ -87,12 +91,13 @@ def reduce(
     if reduction == "none":
         return values
     xp = namespace(values=values) if xp is None else xp
-    total = xp.sum(values)
-    if reduction == "sum":
-        return total
-    if denominator is None:
-        return total / _count(tuple(values.shape), reduction)
-    return total / denominator
+    with quiet(values):  # a sum beyond the largest float is inf; 0/0 is the documented NaN
+        total = xp.sum(values)
+        if reduction == "sum":
+            return total
+        if denominator is None:
+            return total / _count(tuple(values.shape), reduction)
+        return total / denominator
 
 
 def reduce_grad(
@@ -174,6 +179,48 @@ def reduce_grad(
         return g / _count(shape, reduction)
     safe = xp.where(denominator == 0, xp.ones_like(denominator), denominator)
     return g / safe
+
+
+def scale_to_one(xp: Any, weights: Array, *arrays: Array) -> tuple[Array, ...]:
+    r"""Divide ``weights`` and ``arrays`` by the power of two :math:`2^e` with
+    :math:`\max_i |w_i| \in [2^{e-1}, 2^e)`.
+
+    A weighted mean :math:`\sum_i w_i \ell_i / \sum_i w_i` does not change when every
+    weight is divided by one number, but its two totals overflow to inf (and give
+    inf / inf = NaN) once the weights come near the largest float, while the mean is finite.
+    After the scaling the largest weight lies in [1/2, 1), so the denominator is at most the
+    number of terms and each product :math:`w_i \ell_i` at most :math:`\ell_i`. Dividing
+    by a power of two is exact (unless a value falls below the smallest normal float, which
+    takes a weight :math:`2^{1021}` times smaller than the largest in float64), so ordinary
+    weights give the same bits as unscaled ones. If the largest is 0, inf or NaN, nothing
+    is scaled (:math:`e = 0`).
+
+    Parameters
+    ----------
+    xp : namespace
+        The array namespace.
+    weights : array
+        The weights whose largest absolute value sets the scale.
+    *arrays : array
+        Further arrays to divide by the same power of two (cross-entropy passes the weight of
+        each element's target as ``weights`` and the class weights here).
+
+    Returns
+    -------
+    tuple of array
+        ``weights`` and each of ``arrays``, scaled.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook._array import namespace
+    >>> w = np.array([1.5e308, 1.0e308, 0.5e308])  # w.sum() is inf
+    >>> (scaled,) = scale_to_one(namespace(weight=w), w)
+    >>> print(scaled.max(), float(scaled @ np.array([2.0, 4.0, 6.0]) / scaled.sum()))
+    0.8344026969402005 3.3333333333333335
+    """
+    _, e = xp.frexp(xp.max(xp.abs(weights)))
+    return tuple(xp.ldexp(a, -e) for a in (weights, *arrays))
 
 
 def check_grad_output(

@@ -265,11 +265,11 @@ def binary_cross_entropy_grad(
     -4.000000
     """
     xp = _check(input, target, weight, None, reduction, validate, grad_output, probabilities=True)
+    g = reduce_grad(input.shape, reduction, grad_output, like=input, xp=xp)
     with quiet(input):  # 1 / 0 = inf where p = 0 < y: the derivative there
-        grad = _safe_ratio(xp, 1 - target, 1 - input) - _safe_ratio(xp, target, input)
-    if weight is not None:
-        grad = grad * weight
-    return grad * reduce_grad(input.shape, reduction, grad_output, like=input, xp=xp)
+        grad = (_safe_ratio(xp, 1 - target, 1 - input) - _safe_ratio(xp, target, input)) * g
+        # the weight last: one near the largest float overflows only where the gradient does
+        return grad if weight is None else grad * weight
 
 
 # --- binary_cross_entropy_with_logits -----------------------------------------------------------
@@ -344,7 +344,8 @@ def binary_cross_entropy_with_logits(
     :math:`y = 0` the loss is :math:`10^4`). Both terms are sums of non-negative softplus
     values, so a tiny loss (:math:`x = -40, y = 0`: :math:`4.25 \times 10^{-18}`) keeps its
     relative accuracy. Each term is 0 where its coefficient is 0, so an infinite logit with the
-    matching hard label (:math:`x = -\infty, y = 0`) gives loss 0 rather than NaN. The two
+    matching hard label (:math:`x = -\infty, y = 0`) gives loss 0 rather than NaN, and with any
+    other label the limit :math:`+\infty` (PyTorch: NaN). The two
     softplus values share :math:`\mathrm{log1p}(e^{-|x|})`, so each element costs one ``exp``
     and one ``log1p``, not two of each (compiled at 4M float32: 9.1 ms instead of 16.4 ms).
 
@@ -450,10 +451,11 @@ def binary_cross_entropy_with_logits_grad(
     """
     xp = _check(input, target, weight, pos_weight, reduction, validate, grad_output,
                 probabilities=False)
+    g = reduce_grad(input.shape, reduction, grad_output, like=input, xp=xp)
     positive, negative = _logit_slopes(xp, input, target)  # -y sigmoid(-x), (1-y) sigmoid(x)
-    if pos_weight is not None:
-        positive = pos_weight * positive
-    grad = positive + negative
-    if weight is not None:
-        grad = grad * weight
-    return grad * reduce_grad(input.shape, reduction, grad_output, like=input, xp=xp)
+    with quiet(input):  # a weight near the largest float: the gradient may exceed it
+        if pos_weight is not None:
+            positive = pos_weight * positive
+        grad = (positive + negative) * g
+        # the weight last: one near the largest float overflows only where the gradient does
+        return grad if weight is None else grad * weight

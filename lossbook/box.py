@@ -423,8 +423,8 @@ def box_iou_loss(
     --------
     box_iou_loss_grad : Its hand-derived gradient.
     generalized_box_iou_loss, distance_box_iou_loss, complete_box_iou_loss : The refinements.
-    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
-        replaced.
+    10_box_regression.ipynb : The IoU losses derived from SmoothL1 on box offsets, their
+        gradients, degenerate boxes and a box-regression experiment.
 
     Notes
     -----
@@ -505,8 +505,8 @@ def box_iou_loss_grad(
     See Also
     --------
     box_iou_loss : The loss.
-    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
-        replaced.
+    10_box_regression.ipynb : The IoU losses derived from SmoothL1 on box offsets, their
+        gradients, degenerate boxes and a box-regression experiment.
 
     Notes
     -----
@@ -570,8 +570,8 @@ def generalized_box_iou_loss(
     --------
     generalized_box_iou_loss_grad : Its hand-derived gradient.
     box_iou_loss, distance_box_iou_loss, complete_box_iou_loss : The other IoU losses.
-    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
-        replaced.
+    10_box_regression.ipynb : The IoU losses derived from SmoothL1 on box offsets, their
+        gradients, degenerate boxes and a box-regression experiment.
 
     Notes
     -----
@@ -639,8 +639,8 @@ def generalized_box_iou_loss_grad(
     See Also
     --------
     generalized_box_iou_loss : The loss.
-    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
-        replaced.
+    10_box_regression.ipynb : The IoU losses derived from SmoothL1 on box offsets, their
+        gradients, degenerate boxes and a box-regression experiment.
 
     Notes
     -----
@@ -703,8 +703,8 @@ def distance_box_iou_loss(
     --------
     distance_box_iou_loss_grad : Its hand-derived gradient.
     complete_box_iou_loss : DIoU plus an aspect-ratio term.
-    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
-        replaced.
+    10_box_regression.ipynb : The IoU losses derived from SmoothL1 on box offsets, their
+        gradients, degenerate boxes and a box-regression experiment.
 
     Notes
     -----
@@ -764,8 +764,8 @@ def distance_box_iou_loss_grad(
     See Also
     --------
     distance_box_iou_loss : The loss.
-    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
-        replaced.
+    10_box_regression.ipynb : The IoU losses derived from SmoothL1 on box offsets, their
+        gradients, degenerate boxes and a box-regression experiment.
 
     Notes
     -----
@@ -826,8 +826,8 @@ def complete_box_iou_loss(
     --------
     complete_box_iou_loss_grad : Its hand-derived gradient.
     distance_box_iou_loss : Without the aspect term.
-    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
-        replaced.
+    10_box_regression.ipynb : The IoU losses derived from SmoothL1 on box offsets, their
+        gradients, degenerate boxes and a box-regression experiment.
 
     Notes
     -----
@@ -905,8 +905,8 @@ def complete_box_iou_loss_grad(
     See Also
     --------
     complete_box_iou_loss : The loss.
-    05_regression_losses.ipynb : SmoothL1 and L1 on coordinates, the box losses the IoU family
-        replaced.
+    10_box_regression.ipynb : The IoU losses derived from SmoothL1 on box offsets, their
+        gradients, degenerate boxes and a box-regression experiment.
 
     Notes
     -----

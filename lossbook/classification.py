@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from lossbook._array import Array, check_float, class_mask, namespace, quiet
-from lossbook._reduction import check_reduction, reduce, reduce_grad
+from lossbook._reduction import check_reduction, reduce, reduce_grad, scale_to_one
 from lossbook._validation import (
     check_class_dim,
     check_class_indices,
@@ -107,25 +107,40 @@ def _shape_without(input: Array, cd: int) -> tuple[int, ...]:
     return tuple(int(d) for i, d in enumerate(input.shape) if i != cd)
 
 
-def _weighted_target(c: _Checked, input: Array, target: Array) -> tuple[Array, Array | None]:
+def _weighted_target(
+    c: _Checked, input: Array, target: Array, reduction: str
+) -> tuple[Array, Array | None]:
     """The weighted target distribution ``w_c q_c`` (input's shape) and the mean's denominator.
 
     ``q`` is the one-hot vector of the class index (0 for an ignored element), or the given
     probabilities, mixed with the uniform distribution by ``label_smoothing``. The denominator
     is the total weight of the non-ignored index targets, or None (the number of losses) for
-    probability targets, as in PyTorch.
+    probability targets, as in PyTorch. For that weighted mean the weights are first divided
+    by a power of two that brings the largest target weight into [1/2, 1): the mean is
+    unchanged (exactly: a power of two), and neither total overflows for weights near the
+    largest float, where the unscaled ones give inf / inf = NaN. The scale comes from the
+    targets' weights, not from every class weight, so that targets whose classes carry small
+    weights beside one huge unused weight keep a normal, exact denominator.
     """
     xp, eps, n = c.xp, c.label_smoothing, c.num_classes
-    w = xp.ones_like(input) if c.weight is None else c.weight * xp.ones_like(input)
+    weight = c.weight
     if c.probabilities:
+        w = xp.ones_like(input) if weight is None else weight * xp.ones_like(input)
         q = target if eps == 0 else target * (1 - eps) + eps / n
         return q * w, None
     selected, valid = class_mask(xp, target, n, c.dim, c.ignore_index)
     zero = xp.zeros_like(input)
+    if weight is None:
+        w = xp.ones_like(input)
+        w_y = xp.sum(xp.where(selected, w, zero), axis=c.dim)
+    else:
+        w_y = xp.sum(xp.where(selected, weight, zero), axis=c.dim)
+        if reduction == "mean":
+            w_y, weight = scale_to_one(xp, w_y, weight)
+        w = weight * xp.ones_like(input)
     wq = xp.where(selected, (1 - eps) * w, zero)
     if eps > 0:
         wq = wq + xp.where(xp.expand_dims(valid, axis=c.dim), (eps / n) * w, zero)
-    w_y = xp.sum(xp.where(selected, w, zero), axis=c.dim)
     return wq, xp.sum(w_y)
 
 
@@ -206,8 +221,17 @@ def cross_entropy(
 
     *All targets ignored.* For "mean" the loss is :math:`0/0`, NaN, exactly as PyTorch: no
     target contributes to the sum and the denominator (the weight of the non-ignored targets)
-    is 0. "sum" gives 0 and "none" zeros. NumPy may warn "invalid value encountered in
-    divide"; the gradient is 0, as PyTorch's.
+    is 0. "sum" gives 0 and "none" zeros. No NumPy RuntimeWarning is raised; the gradient
+    is 0, as PyTorch's.
+
+    *Weights near the largest float.* The weighted mean :math:`\sum_n \ell_n / \sum_n
+    w_{y_n}` does not change when every weight is divided by one number, so lossbook first
+    divides them by the power of two that brings the largest target weight into [1/2, 1)
+    (exact, so ordinary weights give the same bits). Both totals then stay finite: weights
+    near the largest float give the exact mean, where PyTorch's totals overflow and its
+    "mean" is inf / inf = NaN. With probability targets the "mean" divides by N, which cannot
+    overflow; like every mean over N (and like PyTorch) it is inf where the total of the
+    losses exceeds the largest float.
 
     *Accuracy.* The log-probabilities come from :func:`log_softmax`, written as
     :math:`(x_c - m) - \operatorname{log1p}(\sum_{j\ne k} e^{x_j-m})`, a sum of two
@@ -238,8 +262,8 @@ def cross_entropy(
     """
     c = _check(input, target, weight, ignore_index, reduction, label_smoothing, validate, None,
                allow_probabilities=True)
-    wq, denominator = _weighted_target(c, input, target)
-    with quiet(input):
+    with quiet(input):  # a weight near the largest float: products and totals may be inf
+        wq, denominator = _weighted_target(c, input, target, reduction)
         losses = _minus_sum_xlogy(c.xp, wq, _log_softmax(c.xp, input, c.dim), c.dim)
     return reduce(losses, reduction, denominator=denominator, xp=c.xp)
 
@@ -297,6 +321,12 @@ def cross_entropy_grad(
     the (smoothed) target. For index targets, :math:`q` is the one-hot vector of the class
     mixed with :math:`\varepsilon / C`. The mean divides by the same denominator as the
     loss; when every target is ignored the gradient is 0 (there is no term), as in PyTorch.
+    The upstream gradient multiplies last, after the weighted softmax minus target: with a
+    weight near the largest float the gradient is the exact value (inf only where that exceeds
+    the largest float), where PyTorch's backward multiplies the weight by the upstream gradient
+    first and overflows to inf, or NaN where two infinities meet. For "mean" the weights are
+    scaled as in :func:`cross_entropy`, so the gradient is the exact value where PyTorch's
+    total weight overflows to inf and its gradient falls to 0.
 
     References
     ----------
@@ -315,12 +345,12 @@ def cross_entropy_grad(
     c = _check(input, target, weight, ignore_index, reduction, label_smoothing, validate,
                grad_output, allow_probabilities=True)
     xp = c.xp
-    wq, denominator = _weighted_target(c, input, target)
-    with quiet(input):
+    with quiet(input):  # a weight near the largest float: products and totals may be inf
+        wq, denominator = _weighted_target(c, input, target, reduction)
         s = _softmax(xp, input, c.dim)
-    g = s * xp.sum(wq, axis=c.dim, keepdims=True) - wq
-    return g * reduce_grad(_shape_without(input, c.dim), reduction, grad_output, like=input,
-                           denominator=denominator, expand=c.dim, xp=xp)
+        g = s * xp.sum(wq, axis=c.dim, keepdims=True) - wq
+        return g * reduce_grad(_shape_without(input, c.dim), reduction, grad_output,
+                               like=input, denominator=denominator, expand=c.dim, xp=xp)
 
 
 def nll_loss(
@@ -372,7 +402,11 @@ def nll_loss(
     checked to be log-probabilities (PyTorch does not either): any real numbers are picked
     the same way. "mean" with weights divides by the total weight of the non-ignored
     targets, not by their count, as in PyTorch; all targets ignored gives 0/0 = NaN for
-    "mean" (0 for "sum"), as in PyTorch.
+    "mean" (0 for "sum"), as in PyTorch, without a NumPy RuntimeWarning.
+
+    With weights near the largest float the "mean" is the exact value, where PyTorch's
+    totals overflow and give inf / inf = NaN: as in :func:`cross_entropy`, the weights are
+    first divided by a power of two, which changes no value.
 
     References
     ----------
@@ -388,8 +422,8 @@ def nll_loss(
     """
     c = _check(input, target, weight, ignore_index, reduction, 0.0, validate, None,
                allow_probabilities=False)
-    wq, denominator = _weighted_target(c, input, target)
-    with quiet(input):
+    with quiet(input):  # a weight near the largest float: products and totals may be inf
+        wq, denominator = _weighted_target(c, input, target, reduction)
         losses = _minus_sum_xlogy(c.xp, wq, input, c.dim)
     return reduce(losses, reduction, denominator=denominator, xp=c.xp)
 
@@ -435,6 +469,9 @@ def nll_loss_grad(
     The loss picks one entry per sample and multiplies it by :math:`-w_{y_n}`: a linear
     function whose derivative is that constant at the picked entry and 0 at the others. The
     mean's denominator does not depend on the input. All targets ignored: 0, as PyTorch.
+    With weights near the largest float the "mean" gradient is the exact value
+    :math:`-w_i / \sum_n w_{y_n}`, where PyTorch's total weight overflows to inf and its
+    gradient falls to 0.
 
     References
     ----------
@@ -450,7 +487,8 @@ def nll_loss_grad(
     """
     c = _check(input, target, weight, ignore_index, reduction, 0.0, validate, grad_output,
                allow_probabilities=False)
-    wq, denominator = _weighted_target(c, input, target)
-    minus_wq = 0.0 - wq  # +0.0, not -0.0, away from the targets
-    return minus_wq * reduce_grad(tuple(target.shape), reduction, grad_output, like=input,
-                                  denominator=denominator, expand=c.dim, xp=c.xp)
+    with quiet(input):  # a weight near the largest float: products and totals may be inf
+        wq, denominator = _weighted_target(c, input, target, reduction)
+        minus_wq = 0.0 - wq  # +0.0, not -0.0, away from the targets
+        return minus_wq * reduce_grad(tuple(target.shape), reduction, grad_output, like=input,
+                                      denominator=denominator, expand=c.dim, xp=c.xp)

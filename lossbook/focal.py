@@ -200,6 +200,8 @@ def sigmoid_focal_loss(
     :math:`(1-t)\\sigma(x) - t\\,\\sigma(-x)`, and :math:`c \\cdot \\partial\\log(1-p_t)/\\partial x`
     before :math:`\\gamma` multiplies it: :math:`c` grows like :math:`|x|` where the other factor
     decays like :math:`e^{-|x|}`, so the gradient at :math:`x = 10^{308}` is finite and right.
+    An infinite logit gives the limits of the loss and its gradient: with the matching hard
+    label (:math:`x = -\\infty, t = 0`) both are 0, where torchvision's formula gives NaN.
 
     MONAI's ``FocalLoss(use_softmax=False)`` uses the same log-space factor for hard targets but
     :math:`\\sigma(-x(2t-1))` also for soft ones, which differs from torchvision there.
@@ -484,7 +486,11 @@ def focal_loss(
     Both logarithms are log-sigmoids: exact, never above 0 (so :math:`\\ell \\le` CE holds in
     floating point too, and :math:`\\ell` never grows with :math:`\\gamma`), and finite for every
     finite logit even where :math:`p_t` rounds to 1 (where :math:`1 - p_t` computed from
-    :math:`p_t` would be 0 and its log :math:`-\\infty`).
+    :math:`p_t` would be 0 and its log :math:`-\\infty`). A logit of :math:`-\\infty` is a
+    class of probability 0: its term vanishes, and the loss and the gradient are those of the
+    other classes (MONAI's formula gives NaN, :math:`0 \\cdot \\log 0`). A logit of
+    :math:`+\\infty` outside the target class gives the loss :math:`+\\infty` (MONAI: NaN); its
+    gradient is NaN, as MONAI's.
 
     **The margin, not rounded at the logits' scale.** With :math:`m = \\max_{j \\ne y} x_j` and
     :math:`T = \\sum_{j \\ne y,\\, j \\ne \\arg\\max} e^{x_j - m}`, the log-sum-exp of the others is

@@ -393,6 +393,11 @@ def triplet_margin_loss_grad(
     distance :math:`d(p, n)` does not depend on the anchor, so :math:`w_i = 1` where
     :math:`d(a,n) < d(p,n)`, 0 where it is larger, and 1/2 at a tie (``at::min``'s backward
     splits it). :math:`s` is ``grad_output`` (1 by default), divided by :math:`N` for "mean".
+    An infinite component gives the limit of the norm's gradient,
+    :math:`\\operatorname{sign}(v_k)` shared among the infinite components, and an inactive or
+    NaN hinge (an anchor at :math:`\\pm\\infty` makes :math:`z = \\infty - \\infty`) gives 0:
+    the gradient stays finite, where PyTorch's norm backward forms :math:`\\infty/\\infty`
+    and returns NaN (also times a zero hinge slope).
 
     References
     ----------
@@ -759,15 +764,22 @@ def _cosine_check(
 
 
 class _CosineParts(NamedTuple):
-    """PyTorch's cosine of each pair, computed on the pair scaled by a power of two."""
+    """PyTorch's cosine of each pair, computed on the pair scaled by powers of two."""
 
     cos: Array
     one_minus_cos: Array  # without cancellation
     diff: Array  # u2 / |u2| - u1 / |u1| (eps included), from the exact difference u2 - u1
-    u1: Array  # input1 / scale
-    norm1: Array  # sqrt(|u1|^2 + eps / scale^2)
+    u1: Array  # input1 / scale1
+    u2: Array  # input2 / scale2
+    norm1: Array  # sqrt(|u1|^2 + eps / scale1^2)
     norm2: Array
-    scale: Array  # the power of two per pair (1 unless a component exceeds 2^100)
+    scale1: Array  # the power of two per pair (1 unless a component exceeds 2^100)
+
+
+def _exponent(xp: Any, x: Array) -> Array:
+    """floor(log2(max_i |x_i|)) per row (0 for a zero row, inf or NaN for a non-finite one)."""
+    big = xp.max(xp.abs(x), axis=-1)
+    return xp.floor(xp.log2(xp.where(big > 0, big, xp.ones_like(big))))
 
 
 def _cosine_parts(xp: Any, input1: Array, input2: Array) -> _CosineParts:
@@ -776,32 +788,42 @@ def _cosine_parts(xp: Any, input1: Array, input2: Array) -> _CosineParts:
     With a = sqrt(|x1|^2 + eps), b = sqrt(|x2|^2 + eps), u = x1 / a and v = x2 / b:
     1 - cos = |v - u|^2 / 2 + (eps / a^2 + eps / b^2) / 2 (cosine_embedding_loss Notes).
     v - u is formed from the exact-as-possible difference w = x2 - x1, divided by the larger
-    norm, plus the shorter vector times 1/b - 1/a = -<w, x1 + x2> / (a b (a + b)).
+    norm, plus the shorter vector times 1/b - 1/a = (a^2 - b^2) / (a b (a + b)).
 
-    A pair with a component above 2^100 is first divided by a power of two s (exact) that
-    brings its largest component to about 2^100, and eps by s^2: the cosine is the same number,
-    and no square or product of three norms overflows (as the triplet loss scales its norms).
-    Every other pair has s = 1 and is computed as it is.
+    A vector with a component above 2^100 is first divided by a power of two s (exact) that
+    brings its largest component to about 2^100, and its eps by s^2: the cosine is the same
+    number, and no square or product of three norms overflows (as the triplet loss scales its
+    norms). The two vectors of a pair share one s where their largest components are within a
+    factor of 4 (so w stays the exact difference of two close vectors); otherwise each has its
+    own, so a short vector is not scaled into underflow by a long one. Every other vector has
+    s = 1 and is computed as it is.
     """
-    big = xp.maximum(xp.max(xp.abs(input1), axis=-1), xp.max(xp.abs(input2), axis=-1))
-    over = big > 2.0**100
-    exponent = xp.floor(xp.log2(xp.where(over, big, xp.ones_like(big)))) - 100
-    scale = _detach(xp.where(over, 2.0**exponent, xp.ones_like(big)))  # constant in autograd
-    eps = COSINE_EPS / (scale * scale)
-    u1, u2 = input1 / scale[..., None], input2 / scale[..., None]
-    sq1 = xp.sum(u1 * u1, axis=-1) + eps
-    sq2 = xp.sum(u2 * u2, axis=-1) + eps
+    e1, e2 = _exponent(xp, input1), _exponent(xp, input2)
+    zero = xp.zeros_like(e1)
+    s1, s2 = xp.maximum(e1 - 100, zero), xp.maximum(e2 - 100, zero)
+    shared = xp.maximum(s1, s2)
+    close = xp.abs(e1 - e2) <= 1
+    # constants in autograd
+    scale1 = _detach(2.0 ** xp.where(close, shared, s1))
+    scale2 = _detach(2.0 ** xp.where(close, shared, s2))
+    eps1 = COSINE_EPS / scale1 / scale1
+    eps2 = COSINE_EPS / scale2 / scale2
+    u1, u2 = input1 / scale1[..., None], input2 / scale2[..., None]
+    sq1 = xp.sum(u1 * u1, axis=-1) + eps1
+    sq2 = xp.sum(u2 * u2, axis=-1) + eps2
     norm1, norm2 = xp.sqrt(sq1), xp.sqrt(sq2)
     cos = xp.sum(u1 * u2, axis=-1) / (norm1 * norm2)
     w = u2 - u1
-    # 1/b - 1/a = (a^2 - b^2) / (a b (a + b)), and a^2 - b^2 = -<w, x1 + x2> (eps cancels)
-    inv_diff = -xp.sum(w * (u1 + u2), axis=-1) / (norm1 * norm2 * (norm1 + norm2))
+    # 1/b - 1/a = (a^2 - b^2) / (a b (a + b)), a^2 - b^2 = -<w, u1 + u2> + eps1 - eps2 (the eps
+    # terms cancel exactly where the pair shares its scale)
+    inv_diff = (-xp.sum(w * (u1 + u2), axis=-1) + (eps1 - eps2)) / (
+        norm1 * norm2 * (norm1 + norm2))
     longer2 = norm2 >= norm1
     # v - u = w / b + x1 (1/b - 1/a) = w / a + x2 (1/b - 1/a): divide w by the larger norm
     diff = (w / xp.where(longer2, norm2, norm1)[..., None]
             + xp.where(longer2[..., None], u1, u2) * inv_diff[..., None])
-    one_minus_cos = (xp.sum(diff * diff, axis=-1) + (eps / sq1 + eps / sq2)) / 2
-    return _CosineParts(cos, one_minus_cos, diff, u1, norm1, norm2, scale)
+    one_minus_cos = (xp.sum(diff * diff, axis=-1) + (eps1 / sq1 + eps2 / sq2)) / 2
+    return _CosineParts(cos, one_minus_cos, diff, u1, u2, norm1, norm2, scale1)
 
 
 def cosine_embedding_loss(
@@ -872,10 +894,10 @@ def cosine_embedding_loss(
     *product* of the two regularised squared norms, which overflows in float32 once
     :math:`\\lVert u\\rVert\\lVert v\\rVert` passes 1.8e19 (two embeddings of norm 1e10 get
     cosine 0 instead of 1); lossbook multiplies the two square roots, equal up to rounding
-    and free of that overflow. A pair with a component above :math:`2^{100}` is first divided
-    by a power of two (exactly) and the eps by its square, which is the same cosine: PyTorch is
-    NaN for components above about 1.3e154 in float64, lossbook is finite up to the largest
-    float.
+    and free of that overflow. A vector with a component above :math:`2^{100}` is first
+    divided by a power of two (exactly) and its eps by its square, which is the same cosine:
+    above about 1.3e154 in float64 PyTorch's squared norms overflow (its cosine becomes NaN or
+    0, its gradient NaN), while lossbook's cosine stays right up to the largest float.
 
     *1 - cos without cancellation.* For a similar pair, ``1 - cos`` after rounding ``cos`` keeps
     only about 1e-16 / loss of relative accuracy (PyTorch's form: 4 digits at a loss of
@@ -1006,10 +1028,10 @@ def cosine_embedding_loss_grad(
         # d cos/du = v / (a b) - cos u / a^2 = (v - cos u) / a: two nearly equal terms when cos
         # is near 1, so there it is ((v - u) + (1 - cos) u) / a from the stable parts (Notes)
         near = (c.diff + c.one_minus_cos[..., None] * (u1 / a)) / a
-        direct = (input2 / c.scale[..., None]) / (c.norm1 * c.norm2)[..., None] - (
+        direct = c.u2 / (c.norm1 * c.norm2)[..., None] - (
             cos / (c.norm1 * c.norm1))[..., None] * u1
-        # d/d input1 = (d/d u1) / scale
-        dcos = xp.where((cos > 0.5)[..., None], near, direct) / c.scale[..., None]
+        # d/d input1 = (d/d u1) / scale1
+        dcos = xp.where((cos > 0.5)[..., None], near, direct) / c.scale1[..., None]
         zeros = xp.zeros_like(input1)
         active = xp.astype(cos - margin >= 0, input1.dtype)[..., None]
         grad = (xp.where((y == 1)[..., None], -dcos, zeros)

@@ -220,7 +220,7 @@ def feature_loss(
     --------
     feature_loss_grad : Its hand-derived gradient, one array per layer.
     lossbook.mse_loss, lossbook.l1_loss : The same distances on pixels.
-    05_regression_losses.ipynb : MSE and L1, the distances taken here between feature maps.
+    11_perceptual_loss.ipynb : The loss derived, with a feature network trained on stripes.
 
     Notes
     -----
@@ -311,7 +311,7 @@ def feature_loss_grad(
     See Also
     --------
     feature_loss : The loss.
-    05_regression_losses.ipynb : MSE and L1, the distances taken here between feature maps.
+    11_perceptual_loss.ipynb : The loss derived, with a feature network trained on stripes.
 
     Notes
     -----

@@ -82,13 +82,15 @@ def _log_softmax(xp: Any, x: Array, dim: int) -> Array:
     """(x - m) - log1p(T): two non-positive terms, so every entry keeps its relative accuracy,
     also where softmax itself underflows to 0 or rounds to 1."""
     m, log1p_t = _logsumexp_parts(xp, x, dim)
+    # a row whose maximum is +inf has no log-softmax (inf - inf): NaN throughout, as PyTorch
+    log1p_t = xp.where(m == math.inf, xp.full_like(log1p_t, math.nan), log1p_t)
     return (x - m) - log1p_t
 
 
 def _softmax(xp: Any, x: Array, dim: int) -> Array:
     """exp(x - max) / sum(exp(x - max)): no overflow for any finite logits."""
+    # an infinite maximum is subtracted too: inf - inf makes the row NaN, as in PyTorch
     m = _detach(xp.max(x, axis=dim, keepdims=True))
-    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))  # an infinite maximum: no inf - inf
     e = xp.exp(x - m)
     return e / xp.sum(e, axis=dim, keepdims=True)
 
@@ -273,6 +275,8 @@ def logsumexp_grad(
     Notes
     -----
     By the chain rule, d/dx_i log(S) = (1/S) dS/dx_i = e^{x_i}/S with S = sum_j e^{x_j}.
+    A row with a ``+inf`` logit gives NaN throughout, as :func:`softmax` does (PyTorch's
+    backward, ``exp(x - logsumexp(x))``, gives 0 at its finite entries).
 
     References
     ----------
@@ -325,8 +329,8 @@ def softmax(input: Array, *, dim: int = -1) -> Array:
     -----
     Shifted by the maximum, so no ``exp`` overflows and each entry is accurate to a few ulps
     relative to itself (a quotient of two accurate positive numbers). It is invariant to adding
-    a constant to every logit. An infinite logit is not shifted (``inf - inf`` would be NaN):
-    a row with ``+inf`` gives NaN there, as PyTorch does.
+    a constant to every logit. A row with a ``+inf`` logit is NaN throughout (its shift
+    ``inf - inf`` has no value), as in PyTorch.
 
     References
     ----------
@@ -430,7 +434,8 @@ def log_softmax(input: Array, *, dim: int = -1) -> Array:
     float64); this form does not. Both terms are <= 0, so their sum never cancels, and the
     ``log1p`` keeps values near 0 accurate: ``log_softmax([40, 0])[0]`` is -4.248e-18, where
     ``x - logsumexp(x)`` (and ``torch.log_softmax``) give 0. This is why
-    ``lossbook.cross_entropy`` can return a tiny loss with full relative accuracy.
+    ``lossbook.cross_entropy`` can return a tiny loss with full relative accuracy. A row with
+    a ``+inf`` logit is NaN throughout (``inf - inf`` has no value), as in PyTorch.
 
     References
     ----------

@@ -160,7 +160,10 @@ def mse_loss_grad(
     -----
     By the chain rule, :math:`\\frac{d}{dx}(x-y)^2 = 2(x-y)\\cdot\\frac{d}{dx}(x-y) = 2(x-y)`;
     the mean divides each term by the number of elements :math:`n`. The gradient grows
-    without bound with the residual: one outlier can dominate a whole batch.
+    without bound with the residual: one outlier can dominate a whole batch. The factor 2 goes
+    on the upstream gradient before it meets the residual, so the gradient is finite wherever
+    its exact value is (PyTorch forms :math:`2(x - y)` first: inf for a residual above half the
+    largest float, even where the upstream gradient brings it back below).
 
     References
     ----------
@@ -268,9 +271,11 @@ def l1_loss_grad(
     :math:`|r|` has slope :math:`-1` for :math:`r<0` and :math:`+1` for :math:`r>0`. At
     :math:`r = 0` it has a kink and any value in :math:`[-1, 1]` is a subgradient; PyTorch's
     autograd returns 0 there (the derivative of ``abs`` is ``sign``), and so does this
-    function. ``s`` is ``grad_output`` (1 by default), divided by :math:`n` for "mean". The gradient has the same
-    size however close the prediction is to the target, so gradient descent with a fixed
-    step keeps overshooting around the optimum.
+    function. ``s`` is ``grad_output`` (1 by default), divided by :math:`n` for "mean". The
+    gradient has the same size however close the prediction is to the target, so gradient
+    descent with a fixed step keeps overshooting around the optimum. A NaN residual gives a
+    NaN gradient, as in every regression loss here (PyTorch's L1 backward returns 0 there,
+    ``torch.sign(nan)`` being 0, while its smooth L1 and Huber backwards return NaN).
 
     References
     ----------

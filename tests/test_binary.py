@@ -419,3 +419,27 @@ def test_bce_gradient_at_p_0_is_minus_inf_without_a_numpy_warning():
         warnings.simplefilter("error")
         g = binary_cross_entropy_grad(np.array([0.0, 0.0]), np.array([1.0, 0.0]), reduction="sum")
     assert g.tolist() == [-math.inf, 1.0]
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("logits", [False, True])
+def test_a_weight_at_the_largest_float_overflows_only_where_the_gradient_does(logits):
+    # d/dx of w * loss, times the upstream gradient g: the weight multiplies last, so w = max
+    # with |slope * g| < 1 is finite (slope * w first was inf), and inf only beyond max
+    big = np.finfo(np.float64).max
+    p, y = np.array([0.3, 0.3, 0.8]), np.array([1.0, 1.0, 0.0])
+    x = np.log(p) - np.log1p(-p)  # the same probabilities as logits
+    w, g = np.array([big, big, 1.0]), np.array([0.25, 8.0, 1.0])
+    f = binary_cross_entropy_with_logits_grad if logits else binary_cross_entropy_grad
+    got = f(x if logits else p, y, weight=w, reduction="none", grad_output=g)
+    with mpmath.workdps(50):
+        for i in range(3):
+            pi = mpmath.mpf(1) / (1 + mpmath.exp(-mpmath.mpf(float(x[i])))) if logits else \
+                mpmath.mpf(float(p[i]))
+            slope = (pi - y[i]) if logits else ((1 - y[i]) / (1 - pi) - y[i] / pi)
+            exact = slope * mpmath.mpf(float(w[i])) * mpmath.mpf(float(g[i]))
+            if abs(exact) > big:
+                assert got[i] == (math.inf if exact > 0 else -math.inf), i
+            else:
+                assert abs(got[i] - exact) <= 4e-16 * abs(exact), (i, got[i], float(exact))
+    assert np.isfinite(got[0]) and np.isinf(got[1])

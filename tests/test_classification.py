@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import mpmath
 import numpy as np
 import pytest
@@ -140,25 +142,35 @@ def test_cross_entropy_is_at_least_the_target_entropy(data):
     {"weight": np.array([1.0, 2.0, 0.5]), "label_smoothing": 0.3},
 ])
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_all_targets_ignored_gives_what_pytorch_gives(options, reduction):
     x = np.random.default_rng(3).normal(size=(4, 3))
     y = np.array([1, 1, 1, 1])
-    with np.errstate(invalid="ignore"):  # NumPy warns about 0/0; PyTorch silently gives NaN
-        compare(cross_entropy, F.cross_entropy, x, y, grad=cross_entropy_grad, verbose=False,
+    compare(cross_entropy, F.cross_entropy, x, y, grad=cross_entropy_grad, verbose=False,
+            reduction=reduction, ignore_index=1, **options)
+    compare(cross_entropy, F.cross_entropy, x[0], np.array(-100), grad=cross_entropy_grad,
+            verbose=False, reduction=reduction, **options)
+    if "label_smoothing" not in options:
+        compare(nll_loss, F.nll_loss, x, y, grad=nll_loss_grad, verbose=False,
                 reduction=reduction, ignore_index=1, **options)
-        compare(cross_entropy, F.cross_entropy, x[0], np.array(-100), grad=cross_entropy_grad,
-                verbose=False, reduction=reduction, **options)
-        if "label_smoothing" not in options:
-            compare(nll_loss, F.nll_loss, x, y, grad=nll_loss_grad, verbose=False,
-                    reduction=reduction, ignore_index=1, **options)
-    if reduction == "mean":
-        with np.errstate(invalid="ignore"):
-            assert np.isnan(cross_entropy(x, y, ignore_index=1, **options))
 
 
-def test_all_ignored_numpy_mean_warns_about_zero_over_zero():
-    with pytest.warns(RuntimeWarning, match="invalid value"):
-        cross_entropy(np.zeros((2, 3)), np.array([-100, -100]))
+@pytest.mark.parametrize("weight", [None, np.array([1.0, 2.0, 0.5])])
+@pytest.mark.parametrize("f", [cross_entropy, nll_loss])
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_all_ignored_mean_is_nan_as_in_pytorch_without_a_warning(f, weight):
+    # 0/0: no target adds to the sum and the denominator (their total weight) is 0.
+    x = np.random.default_rng(3).normal(size=(2, 3))
+    y = np.array([-100, -100])
+    theirs = getattr(F, f.__name__)(torch.from_numpy(x), torch.from_numpy(y),
+                                    weight=None if weight is None else torch.from_numpy(weight))
+    assert torch.isnan(theirs)
+    assert np.isnan(f(x, y, weight=weight))
+    assert torch.isnan(f(torch.from_numpy(x), torch.from_numpy(y),
+                         weight=None if weight is None else torch.from_numpy(weight)))
+    assert float(f(x, y, weight=weight, reduction="sum")) == 0.0
+    grad = {cross_entropy: cross_entropy_grad, nll_loss: nll_loss_grad}[f]
+    assert not np.any(grad(x, y, weight=weight))  # the gradient is 0, as PyTorch's
 
 
 @pytest.mark.parametrize("ignore_index", [-1, 7, 2])
@@ -370,6 +382,41 @@ def test_cross_entropy_and_log_softmax_against_mpmath(row):
     for k in range(c):
         expected = float(mpmath.exp(-_mp_neg_log_softmax(row, k)))
         assert abs(float(s[k]) - expected) <= (c + 4 + spread) * EPS * expected + c * 2.0**-1074
+
+
+@pytest.mark.parametrize("soft", [False, True])
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_cross_entropy_grad_with_a_weight_at_the_largest_float_against_mpmath(soft):
+    # PyTorch's backward forms weight * grad_output first (inf) and meets inf - inf (NaN);
+    # lossbook multiplies the upstream gradient last: the exact value, inf only beyond the
+    # largest float. Error bound of s_i sum_c w_c q_c - w_i q_i: a few ulps of its two terms.
+    big = np.finfo(np.float64).max
+    rng = np.random.default_rng(5)
+    x = rng.normal(scale=2.0, size=(6, 4))
+    w = np.array([big, 1.0, 2.0, 0.25])
+    target = (rng.dirichlet(np.ones(4), size=6) if soft else np.array([0, 0, 1, 2, 0, 3]))
+    q = target if soft else np.eye(4)[target]
+    g = np.array([8.0, -6.0, 5.0, -0.5, 0.25, 3.0])
+    ours = cross_entropy_grad(x, target, weight=w, reduction="none", grad_output=g)
+    theirs = torch.autograd.grad(
+        F.cross_entropy(t := torch.from_numpy(x).requires_grad_(), torch.from_numpy(target),
+                        weight=torch.from_numpy(w), reduction="none"), t, torch.from_numpy(g))[0]
+    assert not np.isfinite(theirs.numpy()).all()  # PyTorch overflows here
+    overflowed = 0
+    for n in range(6):
+        xs = [mpmath.mpf(float(v)) for v in x[n]]
+        total = mpmath.fsum(mpmath.exp(v) for v in xs)
+        wq = [mpmath.mpf(float(w[c])) * mpmath.mpf(float(q[n, c])) for c in range(4)]
+        for i in range(4):
+            s_i = mpmath.exp(xs[i]) / total
+            exact = (s_i * mpmath.fsum(wq) - wq[i]) * mpmath.mpf(float(g[n]))
+            if abs(exact) > big:
+                overflowed += 1
+                assert ours[n, i] == (math.inf if exact > 0 else -math.inf), (n, i)
+                continue
+            size = (abs(s_i * mpmath.fsum(wq)) + abs(wq[i])) * abs(mpmath.mpf(float(g[n])))
+            assert abs(ours[n, i] - exact) <= 8 * EPS * size, (n, i, ours[n, i], float(exact))
+    assert overflowed > 0 and np.isfinite(ours).sum() > 6  # both kinds of entries are met
 
 
 def test_extreme_logits_match_pytorch_where_pytorch_is_right():
@@ -611,3 +658,131 @@ def test_numpy_integer_and_bool_options_are_accepted():
         cross_entropy(X, Y, validate=None)
     with pytest.raises(TypeError, match="keepdim must be True or False; got str 'yes'"):
         logsumexp(X, keepdim="yes")
+
+
+def _mp_weighted_mean(x, target, w, *, eps=0.0, ignore_index=-100, logits=True):
+    """Exact "mean" of cross-entropy (logits) or NLL and its gradient, from mpmath."""
+    n, c = x.shape
+    ws = [mpmath.mpf(float(v)) for v in w]
+    losses, total_weight, rows = [], mpmath.mpf(0), []
+    for k in range(n):
+        y = int(target[k])
+        if y == ignore_index:
+            rows.append(None)
+            continue
+        xs = [mpmath.mpf(float(v)) for v in x[k]]
+        if logits:
+            lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in xs))
+            logp = [v - lse for v in xs]
+        else:
+            logp = xs
+        q = [(1 - eps) * (j == y) + mpmath.mpf(eps) / c for j in range(c)]
+        losses.append(-mpmath.fsum(ws[j] * q[j] * logp[j] for j in range(c)))
+        total_weight += ws[y]
+        s = [mpmath.exp(v) for v in logp] if logits else [0] * c
+        wq = [ws[j] * q[j] for j in range(c)]
+        rows.append((s, wq))
+    mean = mpmath.fsum(losses) / total_weight
+    grad, size = np.zeros(x.shape), np.zeros(x.shape)
+    for k, row in enumerate(rows):
+        if row is not None:
+            s, wq = row
+            for i in range(c):
+                grad[k, i] = float((s[i] * mpmath.fsum(wq) - wq[i]) / total_weight)
+                size[k, i] = float((abs(s[i] * mpmath.fsum(wq)) + abs(wq[i])) / total_weight)
+    return mean, grad, size
+
+
+@pytest.mark.parametrize("f, logits, eps", [(cross_entropy, True, 0.0),
+                                             (cross_entropy, True, 0.2), (nll_loss, False, 0.0)])
+@pytest.mark.parametrize("ignore", [False, True])
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_weighted_mean_with_weights_at_the_largest_float_against_mpmath(f, logits, eps, ignore):
+    # The totals sum_n w_yn l_n and sum_n w_yn both exceed the largest float: PyTorch gives
+    # inf / inf = NaN (and a zero gradient); the mean itself is finite, and lossbook gives it.
+    big = np.finfo(np.float64).max
+    rng = np.random.default_rng(21)
+    x = rng.normal(scale=2.0, size=(7, 4))
+    if not logits:
+        x = log_softmax(x)
+    w = np.array([big, 0.75 * big, 3.0, 0.5])
+    target = np.array([0, 1, 0, 2, 1, 3, 0])
+    kw = {"label_smoothing": eps} if eps else {}
+    if ignore:
+        target[[2, 5]] = -100
+    exact, exact_grad, size = _mp_weighted_mean(x, target, w, eps=eps, logits=logits)
+    assert mpmath.fsum(mpmath.mpf(float(w[t])) for t in target if t >= 0) > big
+    grad_f = {cross_entropy: cross_entropy_grad, nll_loss: nll_loss_grad}[f]
+    twin = getattr(F, f.__name__)
+    theirs = twin(t := torch.from_numpy(x).requires_grad_(), torch.from_numpy(target),
+                  weight=torch.from_numpy(w), **kw)
+    assert torch.isnan(theirs)  # PyTorch: inf / inf
+    assert not torch.autograd.grad(theirs, t)[0].any()  # and a zero gradient
+    for backend in (np.asarray, torch.from_numpy):
+        ours = f(backend(x), backend(target), weight=backend(w), **kw)
+        # every term is >= 0 (no cancellation): a few ulps per term, plus log-softmax's own
+        # conditioning (the logits' spread, below 10 here); measured: below 1 ulp, 4 for the grad
+        assert abs(float(ours) - exact) <= 16 * EPS * exact, (float(ours), float(exact))
+        g = np.asarray(grad_f(backend(x), backend(target), weight=backend(w), **kw))
+        assert np.all(np.abs(g - exact_grad) <= 16 * EPS * size), np.max(np.abs(g - exact_grad))
+    # scaling by a power of two changes no bit for ordinary weights
+    w_small = np.array([2.0, 1.5, 3.0, 0.5])
+    scaled = f(x, target, weight=w_small * 2.0**1000, **kw)
+    assert float(scaled) == float(f(x, target, weight=w_small, **kw))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16])
+def test_weighted_mean_with_weights_at_the_largest_float_of_narrow_dtypes(dtype):
+    # The same scaling in every floating dtype: the mean of the narrow dtype matches the float64
+    # mean of the same numbers (where nothing overflows) to the narrow dtype's precision.
+    big = torch.finfo(dtype).max
+    x = torch.randn(6, 3, generator=torch.Generator().manual_seed(2)).to(dtype)
+    y = torch.tensor([0, 1, 0, 1, 2, -100])
+    w = torch.tensor([big, big / 2, 1.0], dtype=dtype)
+    assert torch.isnan(F.cross_entropy(x, y, weight=w))
+    for f, g in ((cross_entropy, cross_entropy_grad), (nll_loss, nll_loss_grad)):
+        ours, ours_grad = f(x, y, weight=w), g(x, y, weight=w)
+        exact, exact_grad = f(x.double(), y, weight=w.double()), g(x.double(), y, weight=w.double())
+        tol = 4 * torch.finfo(dtype).eps
+        assert abs(float(ours) - float(exact)) <= tol * abs(float(exact)), (f, float(ours))
+        assert torch.all((ours_grad.double() - exact_grad).abs() <= tol), f
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.2])
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_probability_target_mean_with_weights_near_the_largest_float_against_mpmath(eps):
+    # Probability targets: "mean" divides by N, so there is no weight total to overflow. With
+    # weights near the largest float the values and gradients are exact while the total of the
+    # losses is finite; beyond it the mean is inf, as PyTorch's (the documented choice).
+    big = np.finfo(np.float64).max
+    rng = np.random.default_rng(22)
+    x = rng.normal(size=(5, 3))
+    p = rng.dirichlet(np.ones(3), size=5)
+    w = np.array([0.5, 0.25, 0.375]) * big / 4
+    n, c = x.shape
+    losses, exact_grad, size = [], np.zeros(x.shape), np.zeros(x.shape)
+    for k in range(n):
+        xs = [mpmath.mpf(float(v)) for v in x[k]]
+        lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in xs))
+        wq = [mpmath.mpf(float(w[j])) * ((1 - eps) * mpmath.mpf(float(p[k, j])) + eps / c)
+              for j in range(c)]
+        losses.append(-mpmath.fsum(wq[j] * (xs[j] - lse) for j in range(c)))
+        for i in range(c):
+            s_i = mpmath.exp(xs[i] - lse)
+            exact_grad[k, i] = float((s_i * mpmath.fsum(wq) - wq[i]) / n)
+            size[k, i] = float((s_i * mpmath.fsum(wq) + wq[i]) / n)
+    exact = mpmath.fsum(losses) / n
+    assert big / 4 < mpmath.fsum(losses) < big
+    kw = {"label_smoothing": eps} if eps else {}
+    for backend in (np.asarray, torch.from_numpy):
+        ours = cross_entropy(backend(x), backend(p), weight=backend(w), **kw)
+        assert abs(float(ours) - exact) <= 16 * EPS * exact, (float(ours), float(exact))
+        g = np.asarray(cross_entropy_grad(backend(x), backend(p), weight=backend(w), **kw))
+        assert np.all(np.abs(g - exact_grad) <= 16 * EPS * size), np.max(np.abs(g - exact_grad))
+    # 4 times the weights: the total exceeds the largest float; the mean (finite) is lost in
+    # the sum: inf, as in PyTorch
+    assert 4 * exact < big
+    ours = cross_entropy(x, p, weight=4 * w, **kw)
+    theirs = F.cross_entropy(torch.from_numpy(x), torch.from_numpy(p),
+                             weight=torch.from_numpy(4 * w), **kw)
+    assert np.isposinf(ours) and torch.isposinf(theirs)

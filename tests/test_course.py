@@ -352,6 +352,23 @@ def test_show_source_leaves_out_only_what_the_rule_says():
     ])
 
 
+def test_show_source_keeps_a_method_call_that_builds_the_result():
+    def per_layer(features):
+        grads = []
+        for u in features:
+            check_finite(u)  # noqa: F821 - never called
+            grads.append(2 * u)
+        return grads
+
+    assert source_text(per_layer).splitlines()[1:] == [
+        "    grads = []",
+        "    for u in features:",
+        "        # (input checks left out)",
+        "        grads.append(2 * u)",
+        "    return grads",
+    ]
+
+
 def test_show_source_prints_and_refuses_what_is_not_a_python_function(capsys):
     show_source(lossbook.mse_loss)
     assert capsys.readouterr().out == source_text(lossbook.mse_loss) + "\n"

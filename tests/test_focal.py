@@ -35,6 +35,7 @@ Each difference is tested as the exact relation it is, not skipped (see ``TestMo
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import mpmath
@@ -699,3 +700,26 @@ def test_focal_options_accept_numpy_scalars():
     assert float(focal_loss(XC, YC, ignore_index=np.int64(-100))) == float(expected)
     assert float(focal_loss(XC, YC, gamma=np.float64(2.0))) == float(expected)
     assert float(focal_loss(XC, YC, alpha=np.float32(1.0))) == float(expected)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_an_infinite_logit_gives_the_limits():
+    # sigmoid: x = -inf with t = 0 has p = 0 exactly, loss and gradient 0
+    x, t = np.array([-math.inf, 0.5]), np.array([0.0, 1.0])
+    assert sigmoid_focal_loss(x, t, reduction="none")[0] == 0.0
+    assert sigmoid_focal_loss_grad(x, t, reduction="none")[0] == 0.0
+    # softmax: a class at -inf has probability 0, so it is as if it were not there
+    rng = np.random.default_rng(3)
+    logits, y = rng.normal(size=(4, 3)), np.array([1, 2, 1, 2])
+    with_inf = np.concatenate([np.full((4, 1), -math.inf), logits], axis=1)
+    for alpha in (None, 0.25):
+        np.testing.assert_allclose(focal_loss(with_inf, y + 1, alpha=alpha, reduction="none"),
+                                   focal_loss(logits, y, alpha=alpha, reduction="none"),
+                                   rtol=1e-15)
+        g = focal_loss_grad(with_inf, y + 1, alpha=alpha, reduction="none")
+        assert (g[:, 0] == 0).all()
+        np.testing.assert_allclose(g[:, 1:], focal_loss_grad(logits, y, alpha=alpha,
+                                                             reduction="none"), rtol=1e-14)
+    # +inf outside the target: p_t = 0, the loss is +inf
+    with_inf[:, 0] = math.inf
+    assert np.isposinf(focal_loss(with_inf, y + 1, reduction="none")).all()

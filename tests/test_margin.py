@@ -667,6 +667,27 @@ def test_cosine_is_finite_for_components_up_to_the_largest_float(scale):
     assert float(got) == pytest.approx(exact, rel=1e-15)
 
 
+@pytest.mark.parametrize("label", [1.0, -1.0])
+@pytest.mark.parametrize("big", [np.finfo(np.float64).max, -np.finfo(np.float64).max, 1e200, 2.0**101])
+def test_cosine_of_a_huge_vector_and_an_ordinary_one_against_mpmath(big, label):
+    # each vector is scaled by its own power of two: the short one is not scaled into
+    # underflow by the long one (PyTorch's squared norm overflows: cosine 0, gradient NaN)
+    mpmath.mp.dps = 50
+    x1 = np.array([[big, -0.13, 0.64, 0.1], [0.8, 0.2, -1.26, -1.0]])
+    x2 = np.array([[0.8, 0.2, -1.26, -1.0], [big, -0.13, 0.64, 0.1]])
+    y = np.array([label, label])
+    for lib in (np, torch):
+        a, b, t = (x1, x2, y) if lib is np else (_t(x1), _t(x2), _t(y))
+        got = np.asarray(cosine_embedding_loss(a, b, t, margin=-1.0, reduction="none"))
+        grad = np.asarray(cosine_embedding_loss_grad(a, b, t, margin=-1.0, reduction="none"))
+        for i in range(2):
+            want, dwant = _mp_cosine(x1[i], x2[i], label, margin=-1.0)
+            assert abs(got[i] - want) <= 1e-14 * abs(want), (i, got[i], float(want))
+            err = mpmath.sqrt(mpmath.fsum((g - d) ** 2 for g, d in zip(grad[i], dwant, strict=True)))
+            size = mpmath.sqrt(mpmath.fsum(d**2 for d in dwant))
+            assert err <= 1e-14 * size, (i, float(err / size))
+
+
 def test_a_uint8_label_255_is_not_minus_1():
     x1, x2 = torch.ones(2, dtype=T64), torch.zeros(2, dtype=T64)
     y = torch.tensor([1, 255], dtype=torch.uint8)
@@ -685,3 +706,21 @@ def test_swap_accepts_a_numpy_bool():
     a, p, n = (np.random.default_rng(i).normal(size=(3, 4)) for i in range(3))
     assert float(triplet_margin_loss(a, p, n, swap=np.bool_(True))) == float(
         triplet_margin_loss(a, p, n, swap=True))
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0, math.inf])
+def test_triplet_grad_at_an_infinite_component_is_the_limit(p):
+    # positive[0, 0] = -inf: d(a, p) is infinite, the hinge active, and d||u||/du its limit,
+    # the gradient at a huge finite component (PyTorch's norm backward: inf / inf = NaN)
+    rng = np.random.default_rng(8)
+    a, pos, neg = (rng.normal(size=(2, 3)) for _ in range(3))
+    far = pos.copy()
+    far[0, 0] = -1e300
+    pos[0, 0] = -math.inf
+    np.testing.assert_allclose(triplet_margin_loss_grad(a, pos, neg, p=p, reduction="none"),
+                               triplet_margin_loss_grad(a, far, neg, p=p, reduction="none"),
+                               rtol=1e-12, atol=1e-300)
+    # an anchor at inf: both distances infinite, z = inf - inf = NaN, the loss NaN, slope 0
+    a[1, 2] = math.inf
+    g = triplet_margin_loss_grad(a, pos, neg, p=p, reduction="none")
+    assert np.isfinite(g).all() and (g[1] == 0).all()

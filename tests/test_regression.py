@@ -402,3 +402,24 @@ def test_overflow_gives_inf_without_a_numpy_warning():
         warnings.simplefilter("error")
         assert float(mse_loss(np.array([1e200]), np.array([0.0]))) == math.inf
         assert float(mse_loss_grad(np.array([1e308]), np.array([-1e308]))[0]) == math.inf
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_mse_grad_of_a_residual_at_the_largest_float_is_finite_where_the_exact_value_is():
+    # 2 * grad_output first, then the residual: 2 * (0.25 * max) = max / 2 exactly, where
+    # PyTorch's 2 * (x - y) overflows to inf before the upstream gradient scales it down
+    big = np.finfo(np.float64).max
+    x, y, g = np.array([big, -big, 1.0]), np.array([0.0, 0.0, big]), np.array([0.25, 0.25, 0.5])
+    got = mse_loss_grad(x, y, reduction="none", grad_output=g)
+    assert got.tolist() == [big / 2, -big / 2, -big]
+    t = torch.from_numpy(x).requires_grad_()
+    torch.nn.functional.mse_loss(t, torch.from_numpy(y), reduction="none").backward(
+        torch.from_numpy(g))
+    assert torch.isinf(t.grad[:2]).all()  # PyTorch overflows here
+
+
+def test_l1_grad_of_a_nan_residual_is_nan_on_both_backends():
+    x, y = np.array([math.nan, 2.0]), np.array([0.0, 0.0])
+    for a, b in ((x, y), (torch.from_numpy(x), torch.from_numpy(y))):
+        got = np.asarray(l1_loss_grad(a, b, reduction="sum"))
+        assert math.isnan(got[0]) and got[1] == 1.0

@@ -148,12 +148,13 @@ def _is_docstring(stmt: ast.stmt) -> bool:
 
 
 def _is_check(stmt: ast.stmt) -> bool:
-    """Whether ``stmt`` only checks the input: raise, assert, a call whose result is thrown
-    away, or an ``if`` all of whose branches are such statements."""
+    """Whether ``stmt`` only checks the input: raise, assert, a call of a function (not of a
+    method: ``grads.append(g)`` changes ``grads``) whose result is thrown away, or an ``if`` all
+    of whose branches are such statements."""
     if isinstance(stmt, ast.Raise | ast.Assert):
         return True
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-        return True
+        return isinstance(stmt.value.func, ast.Name)
     if isinstance(stmt, ast.If):
         return all(_is_check(s) for s in stmt.body) and all(_is_check(s) for s in stmt.orelse)
     return False

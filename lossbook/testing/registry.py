@@ -142,7 +142,11 @@ class Documented:
         ``"-inf"``, ``"subnormal"``, ``"max"``, ``"-max"``.
     outcome : str
         What lossbook returns there: ``"finite"`` (where the twin gives NaN or inf, or loses
-        the value to rounding), ``"nan"`` or ``"inf"`` (somewhere in the result).
+        the value to rounding), ``"nan"`` or ``"inf"`` (somewhere in the result), or
+        ``"no-nan"``: finite values, and +-inf only where the exact value exceeds the largest
+        float (a huge weight times an upstream gradient: finite for some registered inputs,
+        beyond the largest float for others; the values themselves are held against mpmath
+        in the family's tests).
     phrase : str
         Words of the function's docstring that state the choice.
     """

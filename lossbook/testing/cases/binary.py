@@ -63,4 +63,7 @@ DOCUMENTED: list[Documented] = [
     # -y / p at p = 5e-324 overflows: inf, where PyTorch's max(p(1 - p), 1e-12) gives 7e10
     Documented("binary_cross_entropy_grad", "input", "subnormal", "inf",
                "so its gradient is wrong for"),
+    # x = -inf with a soft label: y softplus(inf) = inf, the limit (PyTorch: (1 - y) x - ... NaN)
+    Documented("binary_cross_entropy_with_logits", "input", "-inf", "inf",
+               "and with any other label the limit :math:`+\\infty` (PyTorch: NaN)"),
 ]

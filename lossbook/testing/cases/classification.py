@@ -114,4 +114,11 @@ CASES: list[Case] = [
 ]
 
 # lossbook's documented choices where it differs from a twin on a special value.
-DOCUMENTED: list[Documented] = []
+DOCUMENTED: list[Documented] = [
+    # a weight at the largest float with an upstream gradient: PyTorch's backward forms
+    # weight * grad_output first (inf) and then inf - inf (NaN); lossbook's gradient is exact,
+    # finite for the soft targets, +-inf where the exact value overflows for the (N, C, d1, d2)
+    # index targets (tests/test_classification.py, against mpmath)
+    Documented("cross_entropy_grad", "weight", "max", "no-nan",
+               "The upstream gradient multiplies last"),
+]

@@ -52,4 +52,18 @@ CASES: list[Case] = [
 ]
 
 # lossbook's documented choices where it differs from a twin on a special value.
-DOCUMENTED: list[Documented] = []
+DOCUMENTED: list[Documented] = [
+    # the limits at an infinite logit, where torchvision's and MONAI's formulas meet 0 * inf
+    Documented("sigmoid_focal_loss", "input", "-inf", "finite",
+               "An infinite logit gives the limits of the loss and its gradient"),
+    Documented("sigmoid_focal_loss_grad", "input", "-inf", "finite",
+               "An infinite logit gives the limits of the loss and its gradient"),
+    # x = 1.8e308, t = 0: alpha_t * grad_output (the other term, c * e^{-x}, is 0)
+    Documented("sigmoid_focal_loss_grad", "input", "max", "finite", "is finite and right"),
+    Documented("focal_loss", "input", "-inf", "finite",
+               "its term vanishes, and the loss and the gradient are those of the other classes"),
+    Documented("focal_loss_grad", "input", "-inf", "finite",
+               "its term vanishes, and the loss and the gradient are those of the other classes"),
+    Documented("focal_loss", "input", "inf", "inf",
+               "outside the target class gives the loss"),
+]

@@ -115,4 +115,17 @@ DOCUMENTED: list[Documented] = [
       for argument in ("anchor", "positive") for value in ("max", "-max")),
     *(Documented("triplet_margin_loss_grad", "positive", value, "finite",
                  "The ratio form never overflows.") for value in ("max", "-max")),
+    # an infinite component: the norm's gradient is its limit sign(v_k) (PyTorch: inf / inf),
+    # and a zero or NaN hinge slope times that limit is 0 (PyTorch: 0 * NaN)
+    *(Documented("triplet_margin_loss_grad", argument, value, "finite",
+                 "An infinite component gives the limit of the norm's gradient")
+      for argument in ("anchor", "positive", "negative") for value in ("inf", "-inf")),
+    # a component at the largest float: the vector is scaled by a power of two, its cosine is
+    # right (tests/test_margin.py, against mpmath) where PyTorch's squared norm overflows to
+    # inf and its cosine becomes 0 (its gradient NaN)
+    *(Documented(function, argument, value, "finite",
+                 "lossbook's cosine stays right up to the largest float")
+      for function, arguments in (("cosine_embedding_loss", ("input1", "input2")),
+                                  ("cosine_embedding_loss_grad", ("input2",)))
+      for argument in arguments for value in ("max", "-max")),
 ]

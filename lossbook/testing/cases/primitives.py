@@ -64,4 +64,9 @@ CASES: list[Case] = [
 ]
 
 # lossbook's documented choices where it differs from a twin on a special value.
-DOCUMENTED: list[Documented] = []
+DOCUMENTED: list[Documented] = [
+    # a +inf logit: PyTorch's logsumexp backward exp(x - lse) gives 0 at the finite entries of
+    # the row (and NaN at the infinite one); lossbook's gradient is its softmax, NaN throughout
+    Documented("logsumexp_grad", "input", "inf", "nan",
+               "A row with a ``+inf`` logit gives NaN throughout, as :func:`softmax` does"),
+]

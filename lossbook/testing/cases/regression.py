@@ -46,4 +46,14 @@ CASES: list[Case] = [
 ]
 
 # lossbook's documented choices where it differs from a twin on a special value.
-DOCUMENTED: list[Documented] = []
+DOCUMENTED: list[Documented] = [
+    # a residual at the largest float: 2 * grad_output first, then the residual (PyTorch's
+    # 2 * (x - y) is inf); the exact gradient is finite for the registered grad_output
+    *(Documented("mse_loss_grad", argument, value, "finite",
+                 "the gradient is finite wherever its exact value is")
+      for argument in ("input", "target") for value in ("max", "-max")),
+    # a NaN residual: NaN, as lossbook's other regression gradients and PyTorch's smooth L1 and
+    # Huber backwards (PyTorch's L1 backward gives 0: torch.sign(nan) = 0)
+    *(Documented("l1_loss_grad", argument, "nan", "nan", "A NaN residual gives a NaN gradient")
+      for argument in ("input", "target")),
+]
