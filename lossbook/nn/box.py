@@ -66,7 +66,7 @@ class BoxIoULoss(_BoxLoss):
     backward :func:`lossbook.box_iou_loss_grad` (with respect to ``boxes1``).
     See Also
     --------
-    lossbook.box_iou_loss : the functional reference.
+    lossbook.box_iou_loss : the functional reference (notebook 10).
 
     References
     ----------
@@ -109,7 +109,7 @@ class GeneralizedBoxIoULoss(_BoxLoss):
     backward :func:`lossbook.generalized_box_iou_loss_grad` (with respect to ``boxes1``).
     See Also
     --------
-    lossbook.generalized_box_iou_loss : the functional reference.
+    lossbook.generalized_box_iou_loss : the functional reference (notebook 10).
 
     References
     ----------
@@ -152,7 +152,7 @@ class DistanceBoxIoULoss(_BoxLoss):
     backward :func:`lossbook.distance_box_iou_loss_grad` (with respect to ``boxes1``).
     See Also
     --------
-    lossbook.distance_box_iou_loss : the functional reference.
+    lossbook.distance_box_iou_loss : the functional reference (notebook 10).
 
     References
     ----------
@@ -198,7 +198,7 @@ class CompleteBoxIoULoss(_BoxLoss):
 
     See Also
     --------
-    lossbook.complete_box_iou_loss : the functional reference.
+    lossbook.complete_box_iou_loss : the functional reference (notebook 10).
 
     References
     ----------

@@ -56,7 +56,7 @@ class FeatureLoss(Loss):
 
     See Also
     --------
-    lossbook.feature_loss : the functional reference.
+    lossbook.feature_loss : the functional reference (notebook 11).
 
     References
     ----------
