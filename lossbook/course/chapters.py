@@ -56,7 +56,7 @@ COURSE = (
     Chapter(12, "choosing_a_loss", "Choosing a loss",
             "a decision table by task and metric; the loss families side by side; common mistakes"),
     Chapter(13, "common_claims", "Common claims",
-            "claims from tutorials decided by one rule; claims about 06-08 decided by training"),
+            "claims from tutorials decided by one rule; claims about 06-11 decided by training"),
 )
 
 
