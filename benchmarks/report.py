@@ -298,7 +298,7 @@ def render(res: Results, notes: dict[tuple[str, str], Note], how_to_read: str) -
         "",
         f"Produced by `{res.settings.get('command', 'make bench')}` on {res.settings.get('date', '')}"
         + (" (**quick mode**: small sizes, few repetitions; not the reference numbers)" if res.quick else "")
-        + ". Reproduce with `make bench` (about 10 minutes on 2 cores) or `make bench QUICK=1` "
+        + ". Reproduce with `make bench` (about 16 minutes on 2 cores) or `make bench QUICK=1` "
           "(under two minutes); `python -m benchmarks --help` lists the options.",
         "",
         "## Machine and versions",
