@@ -66,34 +66,11 @@ class _Prepared(NamedTuple):
     smooth_dr: float
 
 
-def _prepare(
-    input: Array,
-    target: Array,
-    *,
-    include_background: Any,
-    to_onehot_y: Any,
-    sigmoid: Any,
-    softmax: Any,
-    smooth_nr: Any,
-    smooth_dr: Any,
-    reduction: str,
-    batch: Any,
-    validate: Any,
-    grad_output: Array | None = None,
-) -> _Prepared:
-    """Check everything, apply the activation, one-hot the target, drop the background."""
-    xp = namespace(input=input, target=target, grad_output=grad_output)
-    check_reduction(reduction)
-    check_float(xp, input, "input")
-    check_non_empty(input, "input")
-    smooth_nr = check_non_negative(smooth_nr, "smooth_nr")
-    smooth_dr = check_non_negative(smooth_dr, "smooth_dr")
-    include_background = check_option(include_background, "include_background", bool)
-    to_onehot_y = check_option(to_onehot_y, "to_onehot_y", bool)
-    sigmoid = check_option(sigmoid, "sigmoid", bool)
-    softmax = check_option(softmax, "softmax", bool)
-    batch = check_option(batch, "batch", bool)
-    validate = check_option(validate, "validate", bool)
+def _check_masks(xp: Any, input: Array, target: Array, *, include_background: bool,
+                 to_onehot_y: bool, sigmoid: bool, softmax: bool, validate: bool) -> int:
+    """The checks of input and target that every overlap loss and its module share: shapes, the
+    options against the number of channels, the target's kind; the values too if ``validate``.
+    Returns the number of channels C."""
     if input.ndim < 3:
         raise ValueError(
             "input must have shape (N, C, *spatial) with at least one spatial axis; "
@@ -130,8 +107,6 @@ def _prepare(
         check_integer(xp, target, "target", "integer class indices (with to_onehot_y=True)")
         if validate:
             check_class_indices(xp, target, n_classes, name="target")
-        selected, _ = class_mask(xp, target[:, 0, ...], n_classes, 1)
-        t = xp.astype(selected, input.dtype)
     else:
         check_same_shape(input, target)
         if not xp.isdtype(target.dtype, "real floating"):
@@ -143,6 +118,46 @@ def _prepare(
         check_float(xp, target, "target", like=input)
         if validate:
             check_probabilities(xp, target, "target")
+    if validate and not (sigmoid or softmax):
+        check_probabilities(xp, input, "input")
+    return n_classes
+
+
+def _prepare(
+    input: Array,
+    target: Array,
+    *,
+    include_background: Any,
+    to_onehot_y: Any,
+    sigmoid: Any,
+    softmax: Any,
+    smooth_nr: Any,
+    smooth_dr: Any,
+    reduction: str,
+    batch: Any,
+    validate: Any,
+    grad_output: Array | None = None,
+) -> _Prepared:
+    """Check everything, apply the activation, one-hot the target, drop the background."""
+    xp = namespace(input=input, target=target, grad_output=grad_output)
+    check_reduction(reduction)
+    check_float(xp, input, "input")
+    check_non_empty(input, "input")
+    smooth_nr = check_non_negative(smooth_nr, "smooth_nr")
+    smooth_dr = check_non_negative(smooth_dr, "smooth_dr")
+    include_background = check_option(include_background, "include_background", bool)
+    to_onehot_y = check_option(to_onehot_y, "to_onehot_y", bool)
+    sigmoid = check_option(sigmoid, "sigmoid", bool)
+    softmax = check_option(softmax, "softmax", bool)
+    batch = check_option(batch, "batch", bool)
+    validate = check_option(validate, "validate", bool)
+    n_classes = _check_masks(xp, input, target, include_background=include_background,
+                             to_onehot_y=to_onehot_y, sigmoid=sigmoid, softmax=softmax,
+                             validate=validate)
+    if to_onehot_y:
+        selected, _ = class_mask(xp, target[:, 0, ...], n_classes, 1)
+        t = xp.astype(selected, input.dtype)
+    else:
         t = target
     sigmoid_neg = None
     if sigmoid:
@@ -151,8 +166,6 @@ def _prepare(
         with quiet(input):
             p_full = _softmax(xp, input, 1)
     else:
-        if validate:
-            check_probabilities(xp, input, "input")
         p_full = input
     p = p_full
     if not include_background:

@@ -22,16 +22,10 @@ from typing import Any
 import array_api_compat.torch as _NS  # the namespace of the library's checks, for tensors
 import torch
 
-from lossbook._array import check_float, check_integer, float_input
-from lossbook._validation import (
-    check_class_indices,
-    check_non_empty,
-    check_non_negative,
-    check_probabilities,
-    check_same_shape,
-    shape_str,
-)
+from lossbook._array import float_input
+from lossbook._validation import check_non_empty, check_non_negative
 from lossbook.nn._base import Loss, inplace
+from lossbook.segmentation import _check_masks
 
 __all__ = ["DiceLoss", "TverskyLoss"]
 
@@ -43,57 +37,10 @@ def _checks(input, target, *, include_background, to_onehot_y, sigmoid, softmax,
     check_non_empty(input, "input")
     check_non_negative(smooth_nr, "smooth_nr")
     check_non_negative(smooth_dr, "smooth_dr")
-    if input.ndim < 3:
-        raise ValueError(
-            "input must have shape (N, C, *spatial) with at least one spatial axis; "
-            f"got shape {shape_str(input)}"
-        )
-    n_classes = int(input.shape[1])
-    if sigmoid and softmax:
-        raise ValueError(
-            "sigmoid and softmax cannot both be True; choose one activation for logits, "
-            "or neither for probabilities"
-        )
-    if softmax and n_classes == 1:
-        raise ValueError(
-            "softmax=True needs input with at least 2 channels (one per class); got shape "
-            f"{shape_str(input)} with 1 channel (use sigmoid=True for one foreground channel)"
-        )
-    if not include_background and n_classes == 1:
-        raise ValueError(
-            "include_background=False needs input with at least 2 channels (channel 0 is the "
-            f"background that is dropped); got shape {shape_str(input)} with 1 channel"
-        )
     if not isinstance(target, torch.Tensor):
         float_input(target, "target")  # the library's TypeError for a non-array
-    if to_onehot_y:
-        if n_classes == 1:
-            raise ValueError(
-                "to_onehot_y=True needs input with at least 2 channels (one per class); got "
-                f"shape {shape_str(input)} with 1 channel (pass the binary mask as a float target)"
-            )
-        expected = (int(input.shape[0]), 1, *(int(d) for d in input.shape[2:]))
-        if tuple(int(d) for d in target.shape) != expected:
-            raise ValueError(
-                "with to_onehot_y=True, target must hold class indices of shape (N, 1, *spatial) = "
-                f"{expected} for input {shape_str(input)}; got target {shape_str(target)}"
-            )
-        check_integer(_NS, target, "target", "integer class indices (with to_onehot_y=True)")
-        if validate:
-            check_class_indices(_NS, target, n_classes, name="target")
-    else:
-        check_same_shape(input, target)
-        if not target.dtype.is_floating_point:
-            raise TypeError(
-                "target must have a real floating dtype (one-hot or soft masks in [0, 1]); got "
-                f"{str(target.dtype).removeprefix('torch.')} (cast a 0/1 mask to float, or pass "
-                "class indices of shape (N, 1, *spatial) with to_onehot_y=True)"
-            )
-        check_float(_NS, target, "target", like=input)
-        if validate:
-            check_probabilities(_NS, target, "target")
-    if validate and not (sigmoid or softmax):
-        check_probabilities(_NS, input, "input")
+    _check_masks(_NS, input, target, include_background=include_background,
+                 to_onehot_y=to_onehot_y, sigmoid=sigmoid, softmax=softmax, validate=validate)
 
 
 def _activate(input: torch.Tensor, sigmoid: bool, softmax: bool) -> torch.Tensor:
