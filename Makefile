@@ -17,11 +17,12 @@ TORCH_INDEX_URL ?=
 # make test spreads the test files over the cores (pytest-xdist; at most 4 workers, each holds
 # torch). loadscope keeps a notebook's cells, and a module's tests, on one worker, in order.
 # `make test PYTEST_ARGS=` runs serially; plain `pytest` in .venv is serial too.
-# `make test TESTS=notebooks` runs only those paths.
+# `make test TESTS=notebooks` runs only those paths. The tests marked integration (the site in
+# headless Chromium, the benchmarks' quick run) are left to `make integration`; CI runs both.
 PYTEST_ARGS ?= -n auto --maxprocesses=4 --dist loadscope
 TESTS ?=
 
-.PHONY: course test portable lab student bench benchmarks clean
+.PHONY: course test integration portable lab student bench benchmarks clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lossbook needs Python 3.11 or newer, found " + sys.version.split()[0])'
@@ -36,6 +37,9 @@ course: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS) $(TESTS)
+
+integration: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS) -m integration tests
 
 # `make portable` checks that the stored outputs and the figures do not depend on the CPU's
 # instruction set. It re-runs every notebook under strict nbval with the kernels limited to

@@ -1,4 +1,8 @@
-"""The benchmarks' quick mode runs end to end and writes the tables it promises."""
+"""The benchmarks' quick mode runs end to end and writes the tables it promises.
+
+The tests that need the quick run (``python -m benchmarks --quick``: an inductor compile, half a
+minute on a fresh machine) are marked ``integration``: ``make integration`` runs them, ``make
+test`` the rest."""
 
 from __future__ import annotations
 
@@ -42,6 +46,7 @@ def quick(tmp_path_factory):
     return out, done.stdout
 
 
+@pytest.mark.integration
 def test_quick_mode_writes_results_and_figure_into_out(quick):
     out, stdout = quick
     assert sorted(p.name for p in out.iterdir()) == ["RESULTS.md", "bench_speed.png"]
@@ -50,6 +55,7 @@ def test_quick_mode_writes_results_and_figure_into_out(quick):
     assert "## 1. Accuracy against mpmath" in stdout  # the same tables are printed
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(("heading", "columns"), [
     ("## 1. Accuracy", report.ACCURACY_COLUMNS),
     ("## 2. Speed, eager", report.EAGER_COLUMNS),
@@ -61,12 +67,14 @@ def test_tables_have_the_expected_columns(quick, heading, columns):
     assert _header_after(text, heading) == columns
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("heading", ["## 1. Accuracy", "## 2. Speed, eager", "## 3. torch.compile"])
 def test_every_benchmarked_loss_has_a_row(quick, heading):
     text = (quick[0] / "RESULTS.md").read_text()
     assert _rows_after(text, heading) == [b.name for b in all_benches()]
 
 
+@pytest.mark.integration
 def test_every_notebook_has_a_row_and_machine_is_stated(quick):
     text = (quick[0] / "RESULTS.md").read_text()
     notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
@@ -96,6 +104,7 @@ def test_notes_hold_no_measured_number_and_only_known_placeholders():
         assert not re.search(r"\d\s*(ms|s|ns|GB/s|%)\b", text), (section, name)
 
 
+@pytest.mark.integration
 def test_gaps_fill_their_notes_from_the_run(quick):
     import re
 

@@ -283,6 +283,7 @@ def _stored(ch) -> tuple[bool, int]:
     return has_math, pngs
 
 
+@pytest.mark.integration  # half a minute of a core: `make integration` runs it, CI too
 def test_the_site_in_headless_chromium(site, server):
     _browser_or_skip()
     from playwright.sync_api import sync_playwright
