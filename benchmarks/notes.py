@@ -74,8 +74,9 @@ NOTES: dict[tuple[str, str], Note] = {
     ("course", "make test"): Note(
         "the suite holds every registered loss against its twin for every option set and "
         "backend with two gradchecks, a torch.compile trace of every case, the contract test, "
-        "the hypothesis and mpmath tests, every notebook under strict nbval (a fresh kernel "
-        "each) and the site in Chromium, on {cores} cores.",
+        "the hypothesis and mpmath tests and every notebook under strict nbval (a fresh kernel "
+        "each), on {cores} cores (the site in Chromium and the benchmarks' quick run are "
+        "make integration's).",
         "more cores, or fewer torch.compile traces (one per function instead of one per case)."),
     ("course", "*"): Note(
         "the start-up every notebook pays under nbval (a fresh kernel importing torch, NumPy "
