@@ -331,43 +331,19 @@ def _ciou_alpha(xp: Any, o: _Overlap, v: Array, eps: float) -> Array:
     return _detach(_safe_div(xp, v, o.iou_loss + v + eps))
 
 
-def _loss(kind: str, boxes1: Array, boxes2: Array, reduction: str, eps: Any,
-          validate: Any) -> Array:
-    """The loss ``kind`` ("iou", "giou", "diou", "ciou"): 1 - IoU plus its penalties, reduced."""
-    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
-    with quiet(boxes1):
-        o = _overlap(xp, boxes1, boxes2, eps)
-        loss = o.iou_loss
-        if kind == "giou":
-            loss = loss + _safe_div(xp, o.uncovered, o.enclosing)
-        if kind in ("diou", "ciou"):
-            loss = loss + _centres(xp, o, eps)[0]
-        if kind == "ciou":
-            v, _, _ = _aspect(xp, boxes1, boxes2)
-            loss = loss + _ciou_alpha(xp, o, v, eps) * v
-        return reduce(loss, reduction, xp=xp)
-
-
-def _grad(kind: str, boxes1: Array, boxes2: Array, reduction: str, eps: Any, validate: Any,
-          grad_output: Array | None) -> Array:
-    """The gradient of :func:`_loss` with respect to ``boxes1``: the vector-Jacobian product."""
+def _grad_setup(boxes1: Array, boxes2: Array, reduction: str, eps: Any, validate: Any,
+                grad_output: Array | None) -> tuple[Any, float, Any]:
+    """The checks of a gradient; returns the namespace, eps and the reduced grad_output."""
     xp, eps = _check(boxes1, boxes2, reduction, eps, validate, grad_output)
     g = reduce_grad(tuple(boxes1.shape[:-1]), reduction, grad_output, xp=xp, like=boxes1,
                     like_name="boxes1")
-    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
-        o = _overlap(xp, boxes1, boxes2, eps)
-        terms = [_iou_grad(xp, o)]
-        if kind == "giou":
-            terms.append(_giou_penalty_grad(xp, o))
-        if kind in ("diou", "ciou"):
-            penalty, den, sm = _centres(xp, o, eps)
-            terms.append(_centre_grad(xp, o, penalty, den, sm))
-        if kind == "ciou":
-            v, dv_dt1, _ = _aspect(xp, boxes1, boxes2)
-            alpha = _ciou_alpha(xp, o, v, eps)
-            terms.append(tuple(alpha * d for d in _aspect_grad(xp, boxes1, dv_dt1)))
-        parts = [sum(column[1:], column[0]) for column in zip(*terms, strict=True)]
-        return xp.stack(parts, axis=-1) * (g if isinstance(g, float) else g[..., None])
+    return xp, eps, g
+
+
+def _vjp(xp: Any, g: Any, *terms: tuple[Array, ...]) -> Array:
+    """The gradient terms (each the derivatives along x1, y1, x2, y2), summed and times g."""
+    parts = [sum(column[1:], column[0]) for column in zip(*terms, strict=True)]
+    return xp.stack(parts, axis=-1) * (g if isinstance(g, float) else g[..., None])
 
 
 # --- the losses -------------------------------------------------------------------------------
@@ -468,7 +444,10 @@ def box_iou_loss(
     >>> print(f"{float(box_iou_loss(pred, true, eps=0.0)):.6f}")
     0.666667
     """
-    return _loss("iou", boxes1, boxes2, reduction, eps, validate)
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
+    with quiet(boxes1):
+        o = _overlap(xp, boxes1, boxes2, eps)  # 1 - IoU is o.iou_loss, formed without cancelling
+        return reduce(o.iou_loss, reduction, xp=xp)
 
 
 def box_iou_loss_grad(
@@ -531,7 +510,10 @@ def box_iou_loss_grad(
     >>> print(f"{float(box_iou_loss_grad(pred, true, eps=0.0)[2]):.6f}")
     -0.333333
     """
-    return _grad("iou", boxes1, boxes2, reduction, eps, validate, grad_output)
+    xp, eps, g = _grad_setup(boxes1, boxes2, reduction, eps, validate, grad_output)
+    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
+        o = _overlap(xp, boxes1, boxes2, eps)
+        return _vjp(xp, g, _iou_grad(xp, o))
 
 
 def generalized_box_iou_loss(
@@ -607,7 +589,11 @@ def generalized_box_iou_loss(
     >>> print(f"{float(generalized_box_iou_loss(pred, true, eps=0.0)):.6f}")
     1.333333
     """
-    return _loss("giou", boxes1, boxes2, reduction, eps, validate)
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
+    with quiet(boxes1):
+        o = _overlap(xp, boxes1, boxes2, eps)
+        penalty = _safe_div(xp, o.uncovered, o.enclosing)  # (|C| - |B1 u B2|) / (|C| + eps)
+        return reduce(o.iou_loss + penalty, reduction, xp=xp)
 
 
 def generalized_box_iou_loss_grad(
@@ -663,7 +649,10 @@ def generalized_box_iou_loss_grad(
     >>> print(f"{float(generalized_box_iou_loss_grad(pred, true, eps=0.0)[2]):.6f}")
     -0.333333
     """
-    return _grad("giou", boxes1, boxes2, reduction, eps, validate, grad_output)
+    xp, eps, g = _grad_setup(boxes1, boxes2, reduction, eps, validate, grad_output)
+    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
+        o = _overlap(xp, boxes1, boxes2, eps)
+        return _vjp(xp, g, _iou_grad(xp, o), _giou_penalty_grad(xp, o))
 
 
 def distance_box_iou_loss(
@@ -732,7 +721,11 @@ def distance_box_iou_loss(
     >>> print(f"{float(distance_box_iou_loss(pred, true, eps=0.0)):.6f}")
     0.812500
     """
-    return _loss("diou", boxes1, boxes2, reduction, eps, validate)
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
+    with quiet(boxes1):
+        o = _overlap(xp, boxes1, boxes2, eps)
+        penalty, _, _ = _centres(xp, o, eps)  # rho^2 / (c^2 + eps)
+        return reduce(o.iou_loss + penalty, reduction, xp=xp)
 
 
 def distance_box_iou_loss_grad(
@@ -786,7 +779,11 @@ def distance_box_iou_loss_grad(
     >>> print(f"{float(distance_box_iou_loss_grad(pred, true, eps=0.0)[2]):.6f}")
     0.078125
     """
-    return _grad("diou", boxes1, boxes2, reduction, eps, validate, grad_output)
+    xp, eps, g = _grad_setup(boxes1, boxes2, reduction, eps, validate, grad_output)
+    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
+        o = _overlap(xp, boxes1, boxes2, eps)
+        penalty, den, sm = _centres(xp, o, eps)
+        return _vjp(xp, g, _iou_grad(xp, o), _centre_grad(xp, o, penalty, den, sm))
 
 
 def complete_box_iou_loss(
@@ -868,7 +865,13 @@ def complete_box_iou_loss(
     >>> print(f"{float(complete_box_iou_loss(pred, true, eps=0.0)):.6f}")
     0.762918
     """
-    return _loss("ciou", boxes1, boxes2, reduction, eps, validate)
+    xp, eps = _check(boxes1, boxes2, reduction, eps, validate)
+    with quiet(boxes1):
+        o = _overlap(xp, boxes1, boxes2, eps)
+        penalty, _, _ = _centres(xp, o, eps)  # rho^2 / (c^2 + eps)
+        v, _, _ = _aspect(xp, boxes1, boxes2)  # 4 / pi^2 (atan(w2 / h2) - atan(w1 / h1))^2
+        alpha = _ciou_alpha(xp, o, v, eps)  # v / (1 - IoU + v + eps), held constant
+        return reduce(o.iou_loss + penalty + alpha * v, reduction, xp=xp)
 
 
 def complete_box_iou_loss_grad(
@@ -929,4 +932,11 @@ def complete_box_iou_loss_grad(
     >>> print(f"{float(complete_box_iou_loss_grad(pred, true, eps=0.0)[2]):.6f}")
     0.163341
     """
-    return _grad("ciou", boxes1, boxes2, reduction, eps, validate, grad_output)
+    xp, eps, g = _grad_setup(boxes1, boxes2, reduction, eps, validate, grad_output)
+    with quiet(boxes1):  # a gradient beyond the dtype is +-inf, as in torch
+        o = _overlap(xp, boxes1, boxes2, eps)
+        penalty, den, sm = _centres(xp, o, eps)
+        v, dv_dt1, _ = _aspect(xp, boxes1, boxes2)
+        alpha = _ciou_alpha(xp, o, v, eps)
+        aspect = tuple(alpha * d for d in _aspect_grad(xp, boxes1, dv_dt1))
+        return _vjp(xp, g, _iou_grad(xp, o), _centre_grad(xp, o, penalty, den, sm), aspect)
