@@ -32,6 +32,7 @@ __all__ = [
     "is_torch",
     "namespace",
     "quiet",
+    "value_of",
 ]
 
 Array = Any
@@ -85,6 +86,21 @@ def namespace(**arrays: Array | None) -> Any:
 def is_torch(x: Array) -> bool:
     """True if ``x`` is a torch tensor."""
     return array_api_compat.is_torch_array(x)
+
+
+def value_of(x: Array) -> float:
+    """A one-element array as a Python number, for a message.
+
+    A torch tensor is read detached: ``float()`` of a tensor in an autograd graph makes torch
+    warn, and a refused input should come with its error only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value_of(np.array([2.5])[0])
+    2.5
+    """
+    return (x.detach() if is_torch(x) else x).item()
 
 
 def dtype_name(x: Array) -> str:

@@ -18,7 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from lossbook._array import Array, check_float, check_integer, device, int_equal, int_outside
+from lossbook._array import (
+    Array,
+    check_float,
+    check_integer,
+    device,
+    int_equal,
+    int_outside,
+    value_of,
+)
 
 __all__ = [
     "check_class_dim",
@@ -182,7 +190,7 @@ def check_probabilities(xp: Any, p: Array, name: str = "input") -> None:
     """
     inside = xp.logical_and(p >= 0, p <= 1)
     if not bool(xp.all(inside)):
-        lo, hi = float(xp.min(p)), float(xp.max(p))
+        lo, hi = value_of(xp.min(p)), value_of(xp.max(p))
         nan = ", and NaN" if bool(xp.any(xp.isnan(p))) else ""
         raise ValueError(
             f"{name} must hold probabilities within [0, 1]; got values from {lo:.6g} to {hi:.6g}{nan}"
@@ -206,7 +214,7 @@ def check_log_probabilities(xp: Any, x: Array, name: str = "input") -> None:
         nan = ", and NaN" if bool(xp.any(xp.isnan(x))) else ""
         raise ValueError(
             f"{name} must hold log-probabilities (values <= 0, e.g. from log_softmax); "
-            f"got values up to {float(xp.max(x)):.6g}{nan}"
+            f"got values up to {value_of(xp.max(x)):.6g}{nan}"
         )
 
 
@@ -236,7 +244,7 @@ def check_distribution(
     if not bool(xp.all(xp.abs(sums - 1) <= rtol)):
         raise ValueError(
             f"{name} must sum to 1 along dim {dim}; got sums from "
-            f"{float(xp.min(sums)):.6g} to {float(xp.max(sums)):.6g}"
+            f"{value_of(xp.min(sums)):.6g} to {value_of(xp.max(sums)):.6g}"
         )
 
 
@@ -291,7 +299,7 @@ def check_in_set(xp: Any, x: Array, allowed: tuple[int, ...], name: str = "targe
     if not bool(xp.all(ok)):
         first = x[xp.logical_not(ok)][0] if x.ndim else x
         values = ", ".join(str(v) for v in allowed)
-        shown = int(first) if integral else float(first)
+        shown = int(value_of(first)) if integral else float(value_of(first))
         raise ValueError(f"{name} must hold only the values {{{values}}}; got {shown!r}")
 
 
@@ -311,7 +319,7 @@ def check_non_negative_values(xp: Any, w: Array, name: str) -> None:
     ok = xp.logical_and(xp.isfinite(w), w >= 0)
     if not bool(xp.all(ok)):
         first = w[xp.logical_not(ok)][0] if w.ndim else w
-        raise ValueError(f"{name} must hold finite values >= 0; got {float(first):.6g}")
+        raise ValueError(f"{name} must hold finite values >= 0; got {float(value_of(first)):.6g}")
 
 
 # --- class-index losses: cross-entropy, NLL, softmax focal -------------------------------------

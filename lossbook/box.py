@@ -49,7 +49,7 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from lossbook._array import Array, check_float, dtype_name, namespace, quiet
+from lossbook._array import Array, check_float, dtype_name, namespace, quiet, value_of
 from lossbook._reduction import check_reduction, reduce, reduce_grad
 from lossbook._validation import (
     check_non_empty,
@@ -106,7 +106,7 @@ def _check_boxes(xp: Any, boxes: Array, name: str) -> None:
     if not bool(xp.all(ok)):
         flat = xp.reshape(boxes, (-1, 4))
         first = int(xp.nonzero(xp.logical_not(xp.reshape(ok, (-1,))))[0][0])
-        box = ", ".join(f"{float(v):g}" for v in flat[first])
+        box = ", ".join(f"{float(value_of(v)):g}" for v in flat[first])
         raise ValueError(
             f"{name} must hold finite boxes (x1, y1, x2, y2) with x1 <= x2 and y1 <= y2; "
             f"got ({box}) at flat index {first}"
@@ -128,8 +128,8 @@ def _check_span(xp: Any, boxes1: Array, boxes2: Array) -> None:
             raise ValueError(
                 f"boxes1 and boxes2 must lie within a span of {largest:.4g} (the largest "
                 f"{dtype_name(boxes1)}) along each axis; the pair at flat "
-                f"index {first} spans {float(xp.reshape(low, (-1,))[first]):g} to "
-                f"{float(xp.reshape(high, (-1,))[first]):g}"
+                f"index {first} spans {float(value_of(xp.reshape(low, (-1,))[first])):g} to "
+                f"{float(value_of(xp.reshape(high, (-1,))[first])):g}"
             )
 
 

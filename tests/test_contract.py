@@ -65,3 +65,48 @@ def test_each_array_of_a_sequence_argument_is_an_argument_of_its_own():
     assert any("features_input[1] as numpy float32: accepted; must be refused" in v
                for v in broken), broken
     assert not any("features_target" in v for v in broken), broken
+
+
+@pytest.mark.parametrize(("case", "f"), ITEMS)
+def test_a_refused_tensor_that_requires_grad_gives_its_error_and_no_warning(case, f):
+    """A message that quotes a value of a tensor in a training graph reads it detached: torch
+    warns when float() is taken of a tensor that requires grad, so a refused input would come
+    with a UserWarning from inside lossbook before its ValueError."""
+    import warnings
+
+    import torch
+
+    inputs, options = case.tensors(case.options[-1], seed=0)
+    arguments = {**dict(enumerate(inputs)), **options}
+    # (argument, index within a list argument or None): every floating tensor argument
+    places = [(k, j) for k, x in arguments.items()
+              for j, t in ([(None, x)] if not isinstance(x, list) else enumerate(x))
+              if isinstance(t, torch.Tensor) and t.is_floating_point() and t.numel()]
+    outcomes = set()
+    always = torch.is_warn_always_enabled()
+    torch.set_warn_always(True)  # torch gives that warning once per process otherwise
+    try:
+        for k, j in places:
+            for value in (float("nan"), 10.0, -10.0):
+                changed = {key: list(x) if isinstance(x, list) else x
+                           for key, x in arguments.items()}
+                x = (arguments[k] if j is None else arguments[k][j]).clone()
+                x.view(-1)[0] = value
+                x.requires_grad_(True)
+                if j is None:
+                    changed[k] = x
+                else:
+                    changed[k][j] = x
+                args = [changed[i] for i in range(len(inputs))]
+                kwargs = {key: changed[key] for key in options}
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    try:
+                        f(*args, **kwargs)
+                        outcomes.add("result")
+                    except (ValueError, TypeError):
+                        outcomes.add("refused")
+                assert not caught, f"{f.__name__}, argument {k} = {value}: {caught[0].message}"
+    finally:
+        torch.set_warn_always(always)
+    assert outcomes, f"{f.__name__}: no floating tensor argument to change"
