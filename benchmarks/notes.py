@@ -63,7 +63,7 @@ NOTES: dict[tuple[str, str], Note] = {
         "nothing in lossbook: compile the loss together with its reduction, or more threads."),
     ("compiled", "soft_margin_loss"): Note(
         _ARITHMETIC.replace("{what}", "exp and log1p for the softplus log(1 + exp(-y x)), as "
-                                      "log_sigmoid does (its row: the same ns per element)"),
+                                      "log_sigmoid does (compare the ns per element of its row)"),
         "more threads, or faster exp and log1p than 1-ulp vectorized ones."),
     ("compiled", "sigmoid_focal_loss"): Note(
         _ARITHMETIC.replace("{what}", "exp, log1p and a log for the hard and soft targets, and "
