@@ -16,6 +16,17 @@ def _scale_to_zero(margin: float = 1.0) -> float:
     return margin / float(SCALE_SCORES[0] - SCALE_SCORES[1:].max())
 
 
+def _ce_below(level: float = 0.1) -> float:
+    """The s at which the cross-entropy of s * SCALE_SCORES (true class 0) falls to ``level``:
+    log(sum_c exp(s (z_c - z_0))) decreases in s, so bisection finds it."""
+    gaps = SCALE_SCORES - SCALE_SCORES[0]
+    lo, hi = 0.0, 100.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if np.log(np.sum(np.exp(mid * gaps))) > level else (lo, mid)
+    return hi
+
+
 def _squared_hinge() -> float:
     """PyTorch's multi_margin_loss of exercise 2: p = 2, margin 0.8, weight (2, 1, 1, 1)."""
     z, y, margin, w = np.array([0.2, 1.0, 0.5, -1.0]), 0, 0.8, np.array([2.0, 1.0, 1.0, 1.0])
@@ -23,9 +34,9 @@ def _squared_hinge() -> float:
     return float(w[y] * np.sum(np.maximum(a, 0.0) ** 2) / len(z))
 
 
-def _svm_grad(z: np.ndarray, y: int, delta: float) -> np.ndarray:
-    """The gradient of CS231n's SVM loss sum_{j != y} max(0, delta - z_y + z_j) for one example."""
-    active = (delta - z[y] + z > 0).astype(float)
+def _svm_grad(z: np.ndarray, y: int, margin: float) -> np.ndarray:
+    """The gradient of CS231n's SVM loss sum_{j != y} max(0, margin - z_y + z_j) for one example."""
+    active = (margin - z[y] + z > 0).astype(float)
     active[y] = 0.0
     grad = active.copy()
     grad[y] = -active.sum()
@@ -46,6 +57,14 @@ EXERCISES = (
         atol=1e-6,
         hint="the loss is 0 once every wrong score trails the true one by the margin; which wrong "
         "score is the last to get there, and what does multiplying by s do to the gap?",
+    ),
+    Exercise(
+        "09.ce_below_tenth",
+        _ce_below(),
+        rtol=0.0,
+        atol=0.01,  # the grid's step: the first grid point past the crossing, or the crossing
+        hint="compute cross_entropy at every s of the grid and take the first s where it is below "
+        "0.1; for large s, only the wrong class closest to the true one still adds to the loss.",
     ),
     Exercise(
         "09.squared_hinge",
