@@ -44,8 +44,7 @@ EXERCISES = (
         2.0,
         rtol=0.0,
         atol=1e-6,
-        hint="with the boxes side by side, the IoU is 0, and both the distance of the centres "
-        "and the diagonal of the enclosing box grow like d: what does their ratio, squared, tend "
-        "to, and what is the loss then?",
+        hint="write rho (the distance of the centres) and c (the diagonal of the enclosing box) "
+        "for this pair as functions of d; what does the IoU equal here?",
     ),
 )
