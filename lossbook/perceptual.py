@@ -11,6 +11,7 @@ caller's autograd carries it back through the network).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from numbers import Real
 from typing import Any
@@ -118,9 +119,16 @@ def _weights(xp: Any, weights: Any, inputs: list[Array], validate: bool) -> list
     return out
 
 
+def _safe_div(xp: Any, num: Array, den: Array) -> Array:
+    """num / den where den > 0, else 0 (den is a length plus eps: 0 for a zero feature vector
+    with eps = 0, NaN for a vector holding NaN or infinity)."""
+    positive = den > 0
+    return xp.where(positive, num / xp.where(positive, den, xp.ones_like(den)), xp.zeros_like(num))
+
+
 def _unit(xp: Any, f: Array, eps: float) -> tuple[Array, Array, Array]:
     """f / (|f| + eps) over the channel axis, the unit vector e = f / |f| (0 where f = 0) and
-    q = |f| + eps.
+    s = |f| + eps.
 
     |f| is formed as m sqrt(sum (f / m)^2), m = max |f_c|, so it neither overflows nor
     underflows where it is representable (float16 features above 256 would overflow f^2).
@@ -129,27 +137,24 @@ def _unit(xp: Any, f: Array, eps: float) -> tuple[Array, Array, Array]:
     nonzero = m > 0
     safe_m = xp.where(nonzero, m, xp.ones_like(m))
     scaled = f / safe_m
-    s = xp.sum(scaled * scaled, axis=1, keepdims=True)
-    root = xp.sqrt(xp.where(nonzero, s, xp.ones_like(s)))
-    r = xp.where(nonzero, m * root, xp.zeros_like(m))
+    total = xp.sum(scaled * scaled, axis=1, keepdims=True)
+    root = xp.sqrt(xp.where(nonzero, total, xp.ones_like(total)))
+    length = xp.where(nonzero, m * root, xp.zeros_like(m))
     e = xp.where(nonzero, scaled / root, xp.zeros_like(f))
-    q = r + eps
-    positive = q > 0
-    a = xp.where(positive, f / xp.where(positive, q, xp.ones_like(q)), xp.zeros_like(f))
-    return a, e, q
+    s = length + eps
+    return _safe_div(xp, f, s), e, s
 
 
-def _layer_terms(xp, a, b, w, p, normalize, eps):
-    """Per layer: the compared features, their difference and the per-sample distance."""
-    e_a = q_a = None
-    if normalize:
-        a, e_a, q_a = _unit(xp, a, eps)
-        b, _, _ = _unit(xp, b, eps)
-    diff = a - b
-    per_element = diff * diff if p == 2 else xp.abs(diff)
-    per_element = per_element * w if not isinstance(w, float) or w != 1.0 else per_element
-    per_sample = xp.mean(xp.reshape(per_element, (int(per_element.shape[0]), -1)), axis=1)
-    return diff, per_sample, e_a, q_a, a
+def _times(xp: Any, x: Array, w: Any, up: Any = 1.0) -> Array:
+    """x times the layer weight w and the upstream gradient up (one per sample), each factor
+    skipped where it is the number 1."""
+    if not isinstance(w, float) or w != 1.0:
+        x = x * w
+    if not isinstance(up, float):
+        x = x * xp.reshape(up, (-1,) + (1,) * (x.ndim - 1))
+    elif up != 1.0:
+        x = x * up
+    return x
 
 
 def feature_loss(
@@ -259,13 +264,18 @@ def feature_loss(
     >>> print(f"{float(feature_loss(f1, f2, weights=[1.0, 0.5])):.6f}")
     1.500000
     """
-    xp, inputs, targets, pi, normalize, eps, ws = _check(
+    xp, inputs, targets, k, normalize, eps, ws = _check(  # xp: NumPy or torch; k: the checked p
         features_input, features_target, weights, p, normalize, eps, reduction, validate)
-    with quiet(inputs[0]):
+    with quiet(inputs[0]):  # a square beyond the largest float is inf, without a warning
         total = None
-        for a, b, w in zip(inputs, targets, ws, strict=True):
-            per_sample = _layer_terms(xp, a, b, w, pi, normalize, eps)[1]
-            total = per_sample if total is None else total + per_sample
+        for a, b, w in zip(inputs, targets, ws, strict=True):  # one layer: phi(y_hat), phi(y), w
+            if normalize:  # each position's vector over the channels divided by its length
+                a, b = _unit(xp, a, eps)[0], _unit(xp, b, eps)[0]
+            r = a - b
+            per_element = _times(xp, r * r if k == 2 else xp.abs(r), w)  # w |r|^k
+            n = int(r.shape[0])
+            per_sample = xp.mean(xp.reshape(per_element, (n, -1)), axis=1)  # over C_l H_l W_l
+            total = per_sample if total is None else total + per_sample  # sum over the layers
         return reduce(total, reduction, xp=xp)
 
 
@@ -317,10 +327,10 @@ def feature_loss_grad(
     -----
     The mean over a layer's :math:`C_l H_l W_l` elements gives each element the factor
     :math:`1/(C_l H_l W_l)`; :math:`d|z|/dz = \\operatorname{sign}(z)`, 0 at 0, as PyTorch's
-    ``abs``. For the normalisation :math:`\\hat\\phi = \\phi/q`, :math:`q = r + \\epsilon`,
-    :math:`r = \\lVert\\phi\\rVert`: :math:`\\partial\\hat\\phi/\\partial\\phi = I/q -
-    \\phi\\phi^\\top/(r q^2)`, so the vector-Jacobian product is
-    :math:`u/q - (\\phi/r)(\\phi\\cdot u)/q^2`, the formula above. At a zero feature vector
+    ``abs``. For the normalisation :math:`\\hat\\phi = \\phi/s`,
+    :math:`s = \\lVert\\phi\\rVert + \\epsilon`: :math:`\\partial\\hat\\phi/\\partial\\phi = I/s -
+    \\phi\\phi^\\top/(\\lVert\\phi\\rVert s^2)`, so the vector-Jacobian product is
+    :math:`u/s - e\\,(\\phi\\cdot u)/s^2`, the formula above. At a zero feature vector
     it is :math:`u/\\epsilon` (the limit), and 0 if also :math:`\\epsilon = 0`.
 
     References
@@ -335,29 +345,23 @@ def feature_loss_grad(
     >>> print(f"{float(g[0][0, 1]):.6f}")
     3.000000
     """
-    xp, inputs, targets, pi, normalize, eps, ws = _check(
+    xp, inputs, targets, k, normalize, eps, ws = _check(  # xp: NumPy or torch; k: the checked p
         features_input, features_target, weights, p, normalize, eps, reduction, validate,
         grad_output)
     up = reduce_grad((int(inputs[0].shape[0]),), reduction, grad_output, xp=xp, like=inputs[0],
-                     like_name="features_input")
+                     like_name="features_input")  # the upstream gradient of each sample's loss
     grads = []
-    with quiet(inputs[0]):
-        for a, b, w in zip(inputs, targets, ws, strict=True):
-            diff, _, e, q, unit = _layer_terms(xp, a, b, w, pi, normalize, eps)
-            count = 1
-            for d in a.shape[1:]:
-                count *= int(d)
-            u = (2 * diff if pi == 2 else xp.sign(diff)) / count
-            if not isinstance(w, float) or w != 1.0:
-                u = u * w
-            if not isinstance(up, float):
-                u = u * xp.reshape(up, (-1,) + (1,) * (a.ndim - 1))
-            elif up != 1.0:
-                u = u * up
+    with quiet(inputs[0]):  # a gradient beyond the largest float is inf, without a warning
+        for a, b, w in zip(inputs, targets, ws, strict=True):  # one layer: phi(y_hat), phi(y), w
             if normalize:
-                along = xp.sum(unit * u, axis=1, keepdims=True)
-                positive = q > 0
-                u = xp.where(positive, (u - e * along) / xp.where(positive, q, xp.ones_like(q)),
-                             xp.zeros_like(u))
+                unit, e, s = _unit(xp, a, eps)  # phi / s, e = phi / |phi|, s = |phi| + eps
+                r = unit - _unit(xp, b, eps)[0]
+            else:
+                r = a - b
+            count = math.prod(a.shape[1:])  # C_l H_l W_l
+            u = _times(xp, (2 * r if k == 2 else xp.sign(r)) / count, w, up)  # d loss / d phi_hat
+            if normalize:
+                along = xp.sum(unit * u, axis=1, keepdims=True)  # phi_hat . u, at each position
+                u = _safe_div(xp, u - e * along, s)  # 0 where s = 0 (phi = 0 and eps = 0)
             grads.append(u)
     return grads

@@ -25,13 +25,15 @@ def _gram(phi: np.ndarray) -> np.ndarray:
     return flat @ flat.transpose(0, 2, 1) / flat[0].size
 
 
-def _difference_pixel_grad(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Gradient with respect to x of mean_i (phi(x)_i - phi(y)_i)^2, phi(x)_i = x_{i+1} - x_i.
+def _difference_pixel_grad(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Gradient with respect to y_hat of mean_i (phi(y_hat)_i - phi(y)_i)^2, with
+    phi(y_hat)_i = y_hat_{i+1} - y_hat_i.
 
-    u_i = 2 (phi(x)_i - phi(y)_i) / (n - 1) is the gradient with respect to phi(x)_i; x_{i+1}
-    enters phi_i with +1 and x_i with -1, so pixel j collects u_{j-1} - u_j."""
-    u = 2 * (np.diff(x) - np.diff(y)) / (x.size - 1)
-    grad = np.zeros_like(x)
+    u_i = 2 (phi(y_hat)_i - phi(y)_i) / (n - 1) is the gradient with respect to phi(y_hat)_i;
+    y_hat_{i+1} enters phi_i with +1 and y_hat_i with -1, so pixel j collects u_{j-1} - u_j (the
+    end points only one of them)."""
+    u = 2 * (np.diff(y_hat) - np.diff(y)) / (y_hat.size - 1)
+    grad = np.zeros_like(y_hat)
     grad[1:] += u
     grad[:-1] -= u
     return grad
@@ -42,8 +44,7 @@ EXERCISES = (
         "11.flipped_features",
         _flipped_distance(),
         rtol=1e-6,
-        hint="at one position, the normalised vectors of phi and -phi are e and -e with e of "
-        "length 1; how large is the mean over the C channels of the squared difference?",
+        hint="what are the two normalised vectors at one position?",
     ),
     Exercise(
         "11.gram_matrix",
