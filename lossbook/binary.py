@@ -19,7 +19,14 @@ from lossbook._validation import (
     check_probabilities,
     check_same_shape,
 )
-from lossbook.primitives import _sigmoid_pair, _softplus_pair, _times_nonzero, _xlog1py, _xlogy
+from lossbook.primitives import (
+    _safe_div,
+    _sigmoid_pair,
+    _softplus_pair,
+    _times_nonzero,
+    _xlog1py,
+    _xlogy,
+)
 
 __all__ = [
     "binary_cross_entropy",
@@ -94,12 +101,6 @@ def _logit_slopes(xp: Any, x: Array, y: Array) -> tuple[Array, Array]:
     """The derivatives of :func:`_logit_terms` in x: -y sigmoid(-x) and (1 - y) sigmoid(x)."""
     sigmoid_pos, sigmoid_neg = _sigmoid_pair(xp, x)
     return -(y * sigmoid_neg), (1 - y) * sigmoid_pos
-
-
-def _safe_ratio(xp: Any, c: Array, d: Array) -> Array:
-    """c / d, with 0 where c == 0 (the limit of the terms of BCE's gradient at 0 * inf)."""
-    zero = c == 0
-    return xp.where(zero, xp.zeros_like(c), c / xp.where(zero, xp.ones_like(d), d))
 
 
 # --- binary_cross_entropy (probabilities) -------------------------------------------------------
@@ -267,7 +268,9 @@ def binary_cross_entropy_grad(
     xp = _check(input, target, weight, None, reduction, validate, grad_output, probabilities=True)
     g = reduce_grad(input.shape, reduction, grad_output, like=input, xp=xp)
     with quiet(input):  # 1 / 0 = inf where p = 0 < y: the derivative there
-        grad = (_safe_ratio(xp, 1 - target, 1 - input) - _safe_ratio(xp, target, input)) * g
+        # c / d with 0 where c == 0: the limit of each term at 0 * inf
+        grad = (_safe_div(xp, 1 - target, 1 - input, (1 - target) != 0)
+                - _safe_div(xp, target, input, target != 0)) * g
         # the weight last: one near the largest float overflows only where the gradient does
         return grad if weight is None else grad * weight
 

@@ -58,7 +58,9 @@ from lossbook._validation import (
     check_same_shape,
     shape_str,
 )
-from lossbook.primitives import _detach
+
+# _safe_div gives 0 where a denominator is 0: each 0/0 here is a limit that is 0 (module docstring)
+from lossbook.primitives import _detach, _safe_div
 
 __all__ = [
     "box_iou_loss",
@@ -199,12 +201,6 @@ def _axis(xp: Any, a1: Array, a2: Array, b1: Array, b2: Array, floor: float) -> 
         c_lo=tie(a1 < b1, a1 == b1),
         c_hi=tie(a2 > b2, a2 == b2),
     )
-
-
-def _safe_div(xp: Any, num: Array, den: Array) -> Array:
-    """num / den, and 0 where den == 0 (each 0/0 here is a limit that is 0; module docstring)."""
-    nonzero = den != 0
-    return xp.where(nonzero, num / xp.where(nonzero, den, xp.ones_like(den)), xp.zeros_like(num))
 
 
 class _Overlap(NamedTuple):

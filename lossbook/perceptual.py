@@ -27,6 +27,7 @@ from lossbook._validation import (
     check_option,
     shape_str,
 )
+from lossbook.primitives import _safe_div
 
 __all__ = ["feature_loss", "feature_loss_grad"]
 
@@ -119,13 +120,6 @@ def _weights(xp: Any, weights: Any, inputs: list[Array], validate: bool) -> list
     return out
 
 
-def _safe_div(xp: Any, num: Array, den: Array) -> Array:
-    """num / den where den > 0, else 0 (den is a length plus eps: 0 for a zero feature vector
-    with eps = 0, NaN for a vector holding NaN or infinity)."""
-    positive = den > 0
-    return xp.where(positive, num / xp.where(positive, den, xp.ones_like(den)), xp.zeros_like(num))
-
-
 def _unit(xp: Any, f: Array, eps: float) -> tuple[Array, Array, Array]:
     """f / (|f| + eps) over the channel axis, the unit vector e = f / |f| (0 where f = 0) and
     s = |f| + eps.
@@ -142,7 +136,9 @@ def _unit(xp: Any, f: Array, eps: float) -> tuple[Array, Array, Array]:
     length = xp.where(nonzero, m * root, xp.zeros_like(m))
     e = xp.where(nonzero, scaled / root, xp.zeros_like(f))
     s = length + eps
-    return _safe_div(xp, f, s), e, s
+    # s > 0 rather than != 0: s is 0 for a zero vector with eps = 0, NaN for one holding NaN or
+    # infinity, and both give 0
+    return _safe_div(xp, f, s, s > 0), e, s
 
 
 def _times(xp: Any, x: Array, w: Any, up: Any = 1.0) -> Array:
@@ -362,6 +358,6 @@ def feature_loss_grad(
             u = _times(xp, (2 * r if k == 2 else xp.sign(r)) / count, w, up)  # d loss / d phi_hat
             if normalize:
                 along = xp.sum(unit * u, axis=1, keepdims=True)  # phi_hat . u, at each position
-                u = _safe_div(xp, u - e * along, s)  # 0 where s = 0 (phi = 0 and eps = 0)
+                u = _safe_div(xp, u - e * along, s, s > 0)  # 0 where s = 0 (phi = 0 and eps = 0)
             grads.append(u)
     return grads

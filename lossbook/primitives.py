@@ -145,6 +145,17 @@ def _log1mexp(xp: Any, x: Array) -> Array:
     return xp.where(near, xp.log(-xp.expm1(x_near)), xp.log1p(-xp.exp(x_far)))
 
 
+def _safe_div(xp: Any, num: Array, den: Array, ok: Array | None = None) -> Array:
+    """num / den where ``ok`` (default: den != 0), and 0 elsewhere.
+
+    The denominator is replaced by 1 where it is not used, so neither the value nor autograd's
+    gradient meets 0/0 there. Each caller says why 0 is the right value where ``ok`` is False.
+    """
+    if ok is None:
+        ok = den != 0
+    return xp.where(ok, num / xp.where(ok, den, xp.ones_like(den)), xp.zeros_like(num))
+
+
 def _times_nonzero(xp: Any, c: Array, v: Array) -> Array:
     """c * v, with 0 where c == 0 even if v is infinite (0 * log 0 = 0, 0 * inf = 0).
 
